@@ -1,0 +1,76 @@
+"""Reading input tables: a pandas DataFrame, a CSV or Parquet path (through DuckDB), an Ibis table.
+
+Only the columns that the roles name are read, so a wide Parquet file is never pulled whole.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from truelift.errors import DataError
+
+_READERS = {".csv": "read_csv_auto", ".tsv": "read_csv_auto", ".parquet": "read_parquet",
+            ".pq": "read_parquet"}
+
+
+def describe_source(source: Any) -> str:
+    """A short human description of a data source, for provenance."""
+    if isinstance(source, pd.DataFrame):
+        return "pandas.DataFrame"
+    if isinstance(source, (str, os.PathLike)):
+        return str(source)
+    return type(source).__module__.split(".")[0] + "." + type(source).__name__
+
+
+def _check_columns(available: Sequence[str], wanted: Sequence[str]) -> None:
+    have = set(available)
+    for col in wanted:
+        if col not in have:
+            shown = ", ".join(list(available)[:12]) + (", ..." if len(available) > 12 else "")
+            raise DataError(col, f"not found in the data (columns: {shown})")
+
+
+def read_table(source: Any, columns: Sequence[str]) -> pd.DataFrame:
+    """Return the named ``columns`` of ``source`` as a pandas DataFrame.
+
+    A DataFrame is returned as a column selection (a new frame; the caller's is untouched).
+    CSV and Parquet files are read with DuckDB, which reads only the named columns.
+    An Ibis table is selected and executed on its own backend.
+    """
+    columns = list(dict.fromkeys(columns))
+    if isinstance(source, pd.DataFrame):
+        _check_columns([str(c) for c in source.columns], columns)
+        return source.loc[:, columns]
+    if isinstance(source, (str, os.PathLike)):
+        return _read_file(Path(source), columns)
+    if type(source).__module__.startswith("ibis"):
+        _check_columns(list(source.columns), columns)
+        return source.select(*columns).to_pandas()
+    raise DataError(None, f"unsupported data source of type {type(source).__name__}: "
+                          "give a pandas DataFrame, a CSV/Parquet path or an Ibis table")
+
+
+def _read_file(path: Path, columns: list[str]) -> pd.DataFrame:
+    import duckdb
+
+    if not path.exists():
+        raise DataError(None, f"file not found: {path}")
+    reader = _READERS.get(path.suffix.lower())
+    if reader is None:
+        raise DataError(None, f"cannot read {path.name}: use a .csv or .parquet file")
+    con = duckdb.connect()
+    try:
+        rel = getattr(con, reader)(str(path))
+        _check_columns(rel.columns, columns)
+        quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+        return rel.project(quoted).df()
+    except duckdb.Error as exc:  # malformed file
+        first = str(exc).strip().splitlines()[0]
+        raise DataError(None, f"cannot read {path.name}: {first}") from None
+    finally:
+        con.close()

@@ -1,0 +1,50 @@
+"""The exception tree of truelift.
+
+::
+
+    TrueliftError                 base of every error truelift raises on purpose
+    ├── DataError(column, problem)   the input table: a column is missing, of the wrong kind, ...
+    ├── RoleError                    the roles given do not fit together (same column twice, ...)
+    └── MethodError                  a method cannot run with these settings or on this data
+    TrueliftWarning               base of every warning (constant covariate dropped, ...)
+
+Every message is one line that names the column (where there is one) and the problem.
+"""
+
+from __future__ import annotations
+
+
+class TrueliftError(Exception):
+    """Base class of all errors raised by truelift on purpose."""
+
+
+class DataError(TrueliftError, ValueError):
+    """A problem with the input data, tied to a column when there is one.
+
+    ``str(err)`` is one line: ``column 'x': problem``.
+    """
+
+    def __init__(self, column: str | None, problem: str) -> None:
+        self.column = column
+        self.problem = problem
+        msg = f"column {column!r}: {problem}" if column is not None else problem
+        super().__init__(msg)
+
+    def __reduce__(self) -> tuple[type, tuple[str | None, str]]:
+        return (type(self), (self.column, self.problem))
+
+
+class RoleError(TrueliftError, ValueError):
+    """Roles (treatment, outcomes, covariates, ...) that do not fit together."""
+
+
+class MethodError(TrueliftError, ValueError):
+    """A method that cannot run with these settings or on this data."""
+
+
+class TrueliftWarning(UserWarning):
+    """Base class of all warnings issued by truelift."""
+
+
+class DataWarning(TrueliftWarning):
+    """Something in the data was changed or set aside (and counted)."""

@@ -1,0 +1,45 @@
+"""Influence functions: sampling covariance of asymptotically linear estimators.
+
+An estimator ``theta_hat`` with influence function ``phi_i`` satisfies
+``theta_hat - theta = (1/n) sum_i phi_i + o_p(n^-1/2)``, so
+``Var(theta_hat) ≈ (1/n^2) sum_i phi_i phi_i'`` (Hampel 1974; Tsiatis 2006, ch. 3).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def covariance_from_influence(phi: np.ndarray) -> np.ndarray:
+    """Sampling covariance ``(1/n^2) Φ'Φ`` from an ``n x k`` matrix of influence values.
+
+    The influence values must already be centred (mean zero), as they are by construction in
+    every estimator here.
+    """
+    phi = np.asarray(phi, dtype=float)
+    if phi.ndim == 1:
+        phi = phi[:, None]
+    n = phi.shape[0]
+    return (phi.T @ phi) / float(n) ** 2
+
+
+def logistic_score_correction(
+    x: np.ndarray, t: np.ndarray, e: np.ndarray, dpsi_dbeta: np.ndarray
+) -> np.ndarray:
+    """The term that estimating the propensity by logistic regression adds to an influence function.
+
+    For a moment ``E[psi(Z; theta, beta)] = 0`` whose nuisance ``beta`` solves the logistic score
+    ``E[x (t - e(x; beta))] = 0``, stacking the two estimating equations (M-estimation;
+    Stefanski & Boos 2002) gives the corrected influence function
+
+        phi_i = psi_i - A H^{-1} s_i,   A = E[d psi / d beta'],  H = -E[d s / d beta'] = E[e(1-e) x x'],
+
+    with ``s_i = x_i (t_i - e_i)``. ``dpsi_dbeta`` is ``A`` (``k x p``, already averaged over
+    units). Returns the ``n x k`` correction ``- s H^{-1} A'`` to add to ``psi``.
+    """
+    n = x.shape[0]
+    w = e * (1.0 - e)
+    hess = (x * w[:, None]).T @ x / n
+    score = x * (t - e)[:, None]
+    sol = np.linalg.solve(hess, np.atleast_2d(dpsi_dbeta).T)  # p x k
+    return -(score @ sol)
