@@ -57,7 +57,8 @@ def _plain(value: Any) -> Any:
 
 
 def _fields_dict(obj: Any) -> dict[str, Any]:
-    return {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    return {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)
+            if f.metadata.get("to_dict", True)}
 
 
 class _ToDict:

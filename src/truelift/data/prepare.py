@@ -194,7 +194,7 @@ def prepare(
         keep = ~missing
     t = t[keep]
     ys = {k: v[keep] for k, v in ys.items()}
-    _check_arms(t, roles.treatment, min_per_arm)
+    check_arms(t, roles.treatment, min_per_arm)
 
     x_cols: list[np.ndarray] = []
     x_names: list[str] = []
@@ -324,7 +324,8 @@ def _categorical(values: np.ndarray, col: str) -> tuple[np.ndarray, list[Any]]:
     return codes.astype(np.int32), labels
 
 
-def _check_arms(t: np.ndarray, col: str, min_per_arm: int) -> None:
+def check_arms(t: np.ndarray, col: str, min_per_arm: int) -> None:
+    """Raise a DataError unless both arms hold at least ``min_per_arm`` units."""
     n1 = int(t.sum())
     n0 = int(t.shape[0] - n1)
     if n1 == 0 or n0 == 0:

@@ -26,20 +26,23 @@ def covariance_from_influence(phi: np.ndarray) -> np.ndarray:
 def logistic_score_correction(
     x: np.ndarray, t: np.ndarray, e: np.ndarray, dpsi_dbeta: np.ndarray
 ) -> np.ndarray:
-    """The term that estimating the propensity by logistic regression adds to an influence function.
+    """The term that estimating the propensity by logistic regression adds to an estimating function.
 
     For a moment ``E[psi(Z; theta, beta)] = 0`` whose nuisance ``beta`` solves the logistic score
-    ``E[x (t - e(x; beta))] = 0``, stacking the two estimating equations (M-estimation;
-    Stefanski & Boos 2002) gives the corrected influence function
+    ``E[s] = 0``, ``s_i = x_i (t_i - e_i)``, stacking the two estimating equations
+    (M-estimation; Stefanski & Boos 2002) gives
 
-        phi_i = psi_i - A H^{-1} s_i,   A = E[d psi / d beta'],  H = -E[d s / d beta'] = E[e(1-e) x x'],
+        theta_hat - theta ≈ -(1/n) sum_i D^{-1} (psi_i + A H^{-1} s_i),
+        A = E[d psi / d beta'],  H = E[e (1 - e) x x'] = -E[d s / d beta'],  D = E[d psi / d theta].
 
-    with ``s_i = x_i (t_i - e_i)``. ``dpsi_dbeta`` is ``A`` (``k x p``, already averaged over
-    units). Returns the ``n x k`` correction ``- s H^{-1} A'`` to add to ``psi``.
+    Since ``E[psi s'] = -A``, ``psi + A H^{-1} s`` is ``psi`` minus its projection on the score,
+    which is why an estimated propensity gives IPW a smaller variance than a known one
+    (Hirano, Imbens & Ridder 2003). ``dpsi_dbeta`` is ``A`` (``k x p``, averaged over units).
+    Returns the ``n x k`` term ``s H^{-1} A'`` to add to ``psi``.
     """
     n = x.shape[0]
     w = e * (1.0 - e)
     hess = (x * w[:, None]).T @ x / n
     score = x * (t - e)[:, None]
     sol = np.linalg.solve(hess, np.atleast_2d(dpsi_dbeta).T)  # p x k
-    return -(score @ sol)
+    return score @ sol

@@ -1,0 +1,2 @@
+"""Causal lift when the rollout was not random: propensity, balance, overlap, matching,
+weighting, doubly robust estimation, sensitivity and refutation."""

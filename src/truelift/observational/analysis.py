@@ -1,0 +1,384 @@
+"""``observe``: the whole observational job, from a table to a verdict.
+
+Steps: validate the roles at the door; naive comparison; propensity model and overlap
+(optionally trimming and refitting); every requested method; balance before and after
+adjustment; E-values, Rosenbaum bounds (matched design), placebo and random-common-cause
+refutations; a rollout projection; and a verdict derived from all the diagnostics.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+
+from truelift import __version__
+from truelift.data.prepare import Prepared, Roles, check_arms, prepare
+from truelift.errors import MethodError
+from truelift.impact.projection import Projection, project_linear
+from truelift.observational.aipw import AIPW
+from truelift.observational.balance import Balance, balance_table
+from truelift.observational.base import Fit, Method, Progress
+from truelift.observational.matching import Matching
+from truelift.observational.naive import naive_difference
+from truelift.observational.overlap import ESTIMANDS, Overlap, overlap_summary, trim_mask
+from truelift.observational.propensity import (
+    BoostedPropensity,
+    FittedPropensity,
+    LogisticPropensity,
+    propensity_model,
+)
+from truelift.observational.refutation import Refutation, placebo_treatment, random_common_cause
+from truelift.observational.regression import Regression
+from truelift.observational.rosenbaum import RosenbaumBounds, rosenbaum_bounds
+from truelift.observational.sensitivity import EValue, evalue
+from truelift.observational.weighting import IPW
+from truelift.results import Analysis, Diagnostic, Estimate, Provenance, Status, Verdict, _ToDict
+
+METHODS: dict[str, type] = {"match": Matching, "ipw": IPW, "aipw": AIPW, "regression": Regression}
+"""Registry of observational methods: key -> settings class."""
+
+DEFAULT_ORDER = ("aipw", "ipw", "match", "regression")
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class PropensitySummary(_ToDict):
+    """The fitted propensity model, its overlap diagnostics and the histogram the report draws."""
+
+    model: str
+    converged: bool
+    coefficients: dict[str, float]
+    overlap: Overlap
+    trimmed: int
+    trim_rule: str
+    bin_edges: tuple[float, ...]
+    counts_treated: tuple[int, ...]
+    counts_control: tuple[int, ...]
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class ObservationalAnalysis(Analysis):
+    """Result of :func:`observe`. Renders in a notebook, the terminal, HTML and JSON.
+
+    ``estimates`` holds one :class:`Estimate` per outcome and method; ``primary`` names the
+    method whose estimate heads the summary; ``naive`` holds the unadjusted comparison.
+    """
+
+    kind: ClassVar[str] = "observational"
+
+    roles: Roles
+    estimand: str
+    level: float
+    primary: str
+    methods: tuple[str, ...]
+    naive: tuple[Estimate, ...]
+    estimates: tuple[Estimate, ...]
+    propensity: PropensitySummary
+    balance: tuple[Balance, ...]
+    evalues: tuple[EValue, ...]
+    rosenbaum: tuple[RosenbaumBounds, ...]
+    refutations: tuple[Refutation, ...]
+    projections: tuple[Projection, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    verdict: Verdict
+    provenance: Provenance
+    matches: Any = dataclasses.field(default=None, repr=False, compare=False,
+                                     metadata={"to_dict": False})
+
+    def estimate(self, outcome: str | None = None, method: str | None = None) -> Estimate:
+        """The estimate of ``outcome`` (default: the first) by ``method`` (default: primary)."""
+        outcome = outcome or self.roles.outcomes[0]
+        method = method or self.primary
+        for est in self.estimates:
+            if est.outcome == outcome and est.method == method:
+                return est
+        raise KeyError(f"no estimate for outcome {outcome!r} by method {method!r}")
+
+    def to_frame(self) -> Any:
+        """Naive and causal estimates as a tidy pandas DataFrame (one row per outcome x method)."""
+        import pandas as pd
+
+        rows = []
+        for est in (*self.naive, *self.estimates):
+            rel = est.relative
+            rows.append({
+                "outcome": est.outcome, "method": est.method, "estimand": est.estimand,
+                "control_mean": est.baseline, "treated_mean": est.mean_treated,
+                "effect": est.value, "se": est.se, "ci_low": est.ci[0], "ci_high": est.ci[1],
+                "pvalue": est.pvalue, "relative": rel.value if rel else np.nan,
+                "relative_ci_low": rel.ci[0] if rel else np.nan,
+                "relative_ci_high": rel.ci[1] if rel else np.nan,
+                "n_treated": est.n_treated, "n_control": est.n_control, "se_kind": est.se_kind,
+            })
+        return pd.DataFrame(rows)
+
+    def matched_pairs(self) -> Any:
+        """The matched sets of the matching method as a DataFrame (``MethodError`` if none)."""
+        if self.matches is None:
+            raise MethodError("no matching was run; include method 'match' to export pairs")
+        sets, ids = self.matches
+        return sets.to_frame(ids)
+
+
+def _resolve_methods(method: Any) -> list[Method]:
+    if method is None or method == "all":
+        return [METHODS[k]() for k in DEFAULT_ORDER]
+    items = method if isinstance(method, (list, tuple)) else [method]
+    out: list[Method] = []
+    for item in items:
+        if isinstance(item, str):
+            for key in [k.strip() for k in item.split(",") if k.strip()]:
+                if key == "all":
+                    out.extend(METHODS[k]() for k in DEFAULT_ORDER)
+                elif key in METHODS:
+                    out.append(METHODS[key]())
+                else:
+                    raise MethodError(f"unknown method {key!r}; choose from "
+                                      f"{', '.join(METHODS)} or 'all'")
+        elif hasattr(item, "estimate") and hasattr(item, "name"):
+            out.append(item)
+        else:
+            raise MethodError(f"not a method: {item!r}")
+    names = [m.name for m in out]
+    if len(set(names)) != len(names):
+        raise MethodError(f"a method is named twice: {', '.join(names)}")
+    return out
+
+
+def _histogram(e: np.ndarray, t: np.ndarray, bins: int = 40
+               ) -> tuple[tuple[float, ...], tuple[int, ...], tuple[int, ...]]:
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    tb = t.astype(bool)
+    c1, _ = np.histogram(e[tb], bins=edges)
+    c0, _ = np.histogram(e[~tb], bins=edges)
+    return tuple(map(float, edges)), tuple(map(int, c1)), tuple(map(int, c0))
+
+
+def _agreement(estimates: Sequence[Estimate], outcome: str) -> Diagnostic | None:
+    ests = [e for e in estimates if e.outcome == outcome]
+    if len(ests) < 2:
+        return None
+    vals = np.array([e.value for e in ests])
+    spread = float(vals.max() - vals.min())
+    se_min = min(e.se for e in ests)
+    signif = [e for e in ests if e.pvalue < 1 - ests[0].level]
+    opposite = any(a.value * b.value < 0 for a in signif for b in signif)
+    lo, hi = ests[int(vals.argmin())], ests[int(vals.argmax())]
+    if opposite:
+        status = Status.FAIL
+        msg = (f"{outcome}: the methods disagree in sign ({lo.method} {lo.value:+.4g}, "
+               f"{hi.method} {hi.value:+.4g}), both significant")
+    elif spread <= se_min:
+        status = Status.OK
+        msg = (f"{outcome}: the {len(ests)} methods agree (estimates within {spread:.3g}, less "
+               f"than one standard error)")
+    else:
+        status = Status.WARN
+        msg = (f"{outcome}: the methods differ by {spread:.3g} ({lo.method} {lo.value:.4g} vs "
+               f"{hi.method} {hi.value:.4g}), more than one standard error ({se_min:.3g}); "
+               "the models may be misspecified")
+    return Diagnostic(name=f"estimator_agreement_{outcome}", value=spread, threshold=se_min,
+                      status=status, message=msg)
+
+
+def observe(
+    data: Any,
+    *,
+    treatment: str,
+    outcomes: str | Sequence[str],
+    covariates: str | Sequence[str],
+    treated: Any = None,
+    id: str | None = None,
+    categorical: Sequence[str] = (),
+    method: str | Sequence[Any] | Any = "all",
+    estimand: str = "ATT",
+    propensity: str | LogisticPropensity | BoostedPropensity = "logistic",
+    trim: str | tuple[float, float] | None = None,
+    level: float = 0.95,
+    seed: int = 0,
+    drop_missing: bool = False,
+    refute: bool = True,
+    placebo_reps: int = 3,
+    customers: int | None = None,
+    rollout: float = 1.0,
+    progress: Progress | None = None,
+) -> ObservationalAnalysis:
+    """Estimate the causal lift of a non-randomized treatment on one or more outcomes.
+
+    Args:
+        data: a pandas DataFrame, a CSV or Parquet path, or an Ibis table.
+        treatment: the 0/1, boolean or two-label treatment column (``treated`` names the label).
+        outcomes: one or more outcome columns (0/1 or numeric).
+        covariates: pre-treatment columns; non-numeric ones (and those in ``categorical``) are
+            one-hot encoded.
+        id: a unit id column, kept for the matched-pairs export.
+        method: ``"all"``, a key of :data:`METHODS`, or method instances (e.g.
+            ``Matching(k=2, caliper=0.1, exact=("device_type",))``); the first is primary.
+        estimand: ``"ATT"`` (default), ``"ATE"`` or ``"ATC"``.
+        propensity: ``"logistic"`` (default), ``"gbm"`` or a model instance.
+        trim: ``None``, ``"crump"`` (Crump et al. 2009) or ``(low, high)`` score bounds; trimmed
+            units are counted and the propensity is refitted on the rest.
+        seed: seeds every random step (cross-fitting folds, refutations).
+        drop_missing: drop (and count) rows with a missing covariate instead of failing.
+        customers, rollout: project the effect to ``customers * rollout`` treated customers.
+        progress: ``progress(step, done, total)`` callback for long work.
+
+    Returns:
+        :class:`ObservationalAnalysis`.
+    """
+    estimand = str(estimand).upper()
+    if estimand not in ESTIMANDS:
+        raise MethodError(f"unknown estimand {estimand!r}; choose ATT, ATE or ATC")
+    if not (0.0 < level < 1.0):
+        raise MethodError(f"level must be in (0, 1), got {level}")
+    methods = _resolve_methods(method)
+    for m in methods:
+        if estimand not in m.estimands:
+            raise MethodError(f"method {m.name!r} does not estimate the {estimand}")
+    pmodel = propensity_model(propensity)
+    roles = Roles(treatment=treatment, outcomes=outcomes, covariates=covariates, treated=treated,
+                  id=id, categorical=tuple(categorical))
+    steps = 4 + len(methods) + (2 if refute else 0)
+    done = 0
+
+    def tick(step: str) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(step, done, steps)
+
+    prepared = prepare(data, roles, drop_missing=drop_missing)
+    tick("read and validate")
+    seeds = np.random.SeedSequence(seed).spawn(len(methods) + 3)
+    naive = naive_difference(prepared, level)
+
+    fitted = pmodel.fit(prepared.x, prepared.t, np.random.default_rng(seeds[-1]))
+    n_before = prepared.n
+    trim_rule = "none" if trim is None else (trim if isinstance(trim, str) else f"{trim}")
+    if trim is not None and trim != "none":
+        keep = trim_mask(fitted.scores, trim)
+        prepared = prepared.subset(keep, f"trimmed ({trim_rule})")
+        check_arms(prepared.t, roles.treatment, 10)
+        fitted = pmodel.fit(prepared.x, prepared.t, np.random.default_rng(seeds[-1]))
+    trimmed = n_before - prepared.n
+    tick("propensity")
+    overlap = overlap_summary(fitted.scores, prepared.t, estimand)
+    edges, c1, c0 = _histogram(fitted.scores, prepared.t)
+    coef = {}
+    if fitted.coef:
+        coef = dict(zip(("intercept", *prepared.x_names), fitted.coef, strict=True))
+    psum = PropensitySummary(model=fitted.model, converged=fitted.converged, coefficients=coef,
+                             overlap=overlap, trimmed=trimmed, trim_rule=trim_rule,
+                             bin_edges=edges, counts_treated=c1, counts_control=c0)
+
+    fits: list[Fit] = []
+    for m, s in zip(methods, seeds, strict=False):
+        fits.append(m.estimate(prepared, estimand=estimand, level=level, propensity=fitted,
+                               rng=np.random.default_rng(s), progress=None))
+        tick(m.name)
+    estimates = tuple(e for f in fits for e in f.estimates)
+    primary = fits[0]
+
+    # Balance: IPW weights always (a check of the propensity model), and each matching fit.
+    balances = []
+    ipw_fit = next((f for f in fits if f.method == "ipw"), None)
+    ipw_weights = (ipw_fit.weights if ipw_fit is not None else
+                   IPW().estimate(prepared, estimand=estimand, level=level, propensity=fitted,
+                                  rng=np.random.default_rng(0)).weights)
+    balances.append(balance_table(prepared.x, prepared.x_names, prepared.t, ipw_weights, "ipw"))
+    for f in fits:
+        if f.method == "match":
+            balances.append(balance_table(prepared.x, prepared.x_names, prepared.t, f.weights,
+                                          "match"))
+    tick("balance")
+
+    evalues = tuple(
+        evalue(e, binary=prepared.binary[e.outcome],
+               outcome_sd=float(prepared.y[e.outcome][prepared.t == 0].std(ddof=1)))
+        for e in primary.estimates)
+    rosen: list[RosenbaumBounds] = []
+    match_fit = next((f for f in fits if f.method == "match"), None)
+    if match_fit is not None and match_fit.extra is not None:
+        for name in roles.outcomes:
+            diffs = match_fit.extra.pair_differences(prepared.y[name])
+            if int(np.count_nonzero(diffs)) >= 10:
+                rosen.append(rosenbaum_bounds(diffs, alpha=1 - level, outcome=name))
+    tick("sensitivity")
+
+    refutations: list[Refutation] = []
+    if refute:
+        primary_method = methods[0]
+        primary_seed = seeds[0]
+
+        def rerun(d: Prepared) -> tuple[Estimate, ...]:
+            fp: FittedPropensity = pmodel.fit(d.x, d.t, np.random.default_rng(seeds[-1]))
+            return primary_method.estimate(d, estimand=estimand, level=level, propensity=fp,
+                                           rng=np.random.default_rng(primary_seed)).estimates
+
+        ref_rng = np.random.default_rng(seeds[-2])
+        refutations.extend(placebo_treatment(prepared, rerun, primary.estimates, ref_rng,
+                                             reps=placebo_reps))
+        tick("placebo")
+        refutations.extend(random_common_cause(prepared, rerun, primary.estimates, ref_rng))
+        tick("random common cause")
+
+    projections: tuple[Projection, ...] = ()
+    if customers is not None:
+        projections = tuple(project_linear(e, customers=customers, rollout=rollout)
+                            for e in primary.estimates)
+
+    diagnostics: list[Diagnostic] = list(overlap.diagnostics)
+    if not fitted.converged:
+        diagnostics.append(Diagnostic(
+            name="propensity_converged", value=0.0, status=Status.FAIL,
+            message="the propensity model did not converge: some covariate (nearly) separates "
+                    "the arms, so there is no overlap on it"))
+    if trimmed:
+        diagnostics.append(Diagnostic(
+            name="trimmed_units", value=float(trimmed), status=Status.OK,
+            message=f"{trimmed} units were trimmed ({trim_rule}); the estimate refers to the "
+                    "units with overlapping propensity scores"))
+    diagnostics.extend(b.diagnostic for b in balances)
+    for f in fits:
+        diagnostics.extend(f.diagnostics)
+        for e in f.estimates:
+            diagnostics.extend(e.diagnostics)
+    for name in roles.outcomes:
+        d = _agreement(estimates, name)
+        if d is not None:
+            diagnostics.append(d)
+    diagnostics.extend(ev.diagnostic for ev in evalues)
+    diagnostics.extend(r.diagnostic for r in rosen)
+    diagnostics.extend(r.diagnostic for r in refutations)
+    verdict = Verdict.from_diagnostics(diagnostics, subject="Causal estimate")
+
+    params = {"treatment": treatment, "outcomes": list(roles.outcomes),
+              "covariates": list(roles.covariates), "treated": treated, "id": id,
+              "categorical": list(categorical), "methods": [m.name for m in methods],
+              "method_settings": {m.name: _settings(m) for m in methods},
+              "estimand": estimand, "propensity": fitted.model, "trim": trim_rule,
+              "level": level, "drop_missing": drop_missing, "refute": refute,
+              "placebo_reps": placebo_reps, "customers": customers, "rollout": rollout,
+              "dropped_covariates": dict(prepared.dropped_covariates)}
+    prov = Provenance(truelift_version=__version__, parameters=params, seed=seed,
+                      rows_read=prepared.rows_read, rows_used=prepared.n,
+                      rows_dropped=dict(prepared.rows_dropped), source=prepared.source)
+    matches = None
+    if match_fit is not None and match_fit.extra is not None:
+        matches = (match_fit.extra, prepared.ids)
+    return ObservationalAnalysis(
+        roles=roles, estimand=estimand, level=level, primary=primary.method,
+        methods=tuple(m.name for m in methods), naive=naive, estimates=estimates,
+        propensity=psum, balance=tuple(balances), evalues=evalues, rosenbaum=tuple(rosen),
+        refutations=tuple(refutations), projections=projections,
+        diagnostics=tuple(diagnostics), verdict=verdict, provenance=prov, matches=matches)
+
+
+def _settings(method: Any) -> dict[str, Any]:
+    if dataclasses.is_dataclass(method):
+        return {f.name: (v if isinstance(v := getattr(method, f.name), (int, float, str, bool,
+                                                                         tuple, type(None)))
+                         else repr(v)) for f in dataclasses.fields(method)}
+    return {}
