@@ -36,7 +36,11 @@ _LAZY = {
     "methods": ("truelift.observational.methods", None),
 }
 
-__all__ = sorted([*_LAZY, "__version__"])
+__all__ = [
+    "DataError", "Diagnostic", "Estimate", "MethodError", "ObservationalAnalysis", "RoleError",
+    "Status", "TrueliftError", "TrueliftWarning", "Verdict", "__version__", "datasets", "methods",
+    "observe",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
     from truelift import datasets
@@ -57,4 +61,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return __all__
+    return list(__all__)
