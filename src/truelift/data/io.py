@@ -14,7 +14,7 @@ import pandas as pd
 
 from truelift.errors import DataError
 
-_READERS = {".csv": "read_csv_auto", ".tsv": "read_csv_auto", ".parquet": "read_parquet",
+_READERS = {".csv": "read_csv", ".tsv": "read_csv", ".parquet": "read_parquet",
             ".pq": "read_parquet"}
 
 
