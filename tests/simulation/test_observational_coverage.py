@@ -5,6 +5,10 @@ benchmarks/coverage_observational.py: 200 replications of n = 2,000. A 95% inter
 over 200 replications has a binomial SE of 0.015, so the band [0.90, 0.99] is about 3 SEs.
 The negative control runs on the same replications: the naive difference in means must fail the
 same check (its coverage is near 0), which shows the check can fail.
+
+Bias is measured against each replication's own sample truth (the mean conditional effect of
+its treated, or of everyone), which removes the covariate-sampling noise that all methods share
+on the same data; coverage is measured against the population truth that the SEs target.
 """
 
 from __future__ import annotations
@@ -19,7 +23,11 @@ from truelift.observational.naive import naive_difference
 from truelift.observational.propensity import LogisticPropensity
 from truelift.observational.weighting import IPW
 
-COVS = ["engagement_score", "past_purchases", "account_age_days", "device_type"]
+# The generator's own scales (log age, log1p past purchases): both nuisance models are then
+# correctly specified, so this tests the estimators, not the specification. With the raw
+# columns both models are mildly misspecified and AIPW picks up a bias of about 5% of the effect
+# (benchmarks/RESULTS.md reports both specifications).
+COVS = ["engagement_score", "log_past", "log_age", "device_type"]
 REPS = 200
 
 
@@ -29,6 +37,7 @@ def replications():
     truth = None
     for rep in range(REPS):
         df, tr = personalization(2_000, seed=50_000 + rep)
+        df = df.assign(log_age=np.log(df.account_age_days), log_past=np.log1p(df.past_purchases))
         truth = tr
         data = prepare(df, Roles(treatment="received_personalization",
                                  outcomes=["made_purchase"], covariates=COVS))
@@ -40,6 +49,8 @@ def replications():
                                                rng=rng).estimates[0]
             out[f"aipw_{est}"] = AIPW(folds=2).estimate(data, estimand=est, level=0.95,
                                                         propensity=ps, rng=rng).estimates[0]
+        out["sample_ATT"] = tr.att["made_purchase"]
+        out["sample_ATE"] = tr.ate["made_purchase"]
         rows.append(out)
     return rows, truth
 
@@ -57,8 +68,9 @@ def test_intervals_cover_the_truth(replications, key):
     assert 0.90 <= cov <= 0.99, cov
     vals = np.array([r[key].value for r in rows])
     ses = np.array([r[key].se for r in rows])
+    err = vals - np.array([r["sample_" + key[-3:]] for r in rows])
     # bias within 3 Monte Carlo SEs, and the SE matches the sampling SD within 15%
-    assert abs(vals.mean() - truth) < 3 * vals.std(ddof=1) / np.sqrt(REPS)
+    assert abs(err.mean()) < 3 * err.std(ddof=1) / np.sqrt(REPS), err.mean()
     assert 0.85 <= ses.mean() / vals.std(ddof=1) <= 1.15
 
 
@@ -67,5 +79,5 @@ def test_negative_control_naive_difference_fails(replications):
     rows, tr = replications
     truth = tr.population_att["made_purchase"]
     assert _coverage(rows, "naive", truth) < 0.2
-    bias = np.mean([r["naive"].value for r in rows]) - truth
+    bias = np.mean([r["naive"].value - r["sample_ATT"] for r in rows])
     assert bias > 0.03  # confounded: engaged customers were first in line
