@@ -67,6 +67,7 @@ from truelift.observational.propensity import FittedPropensity
 from truelift.results import Diagnostic, Status
 
 ESTIMANDS = ("ATT", "ATC", "ATE")
+UNMATCHED_OK = 0.01
 UNMATCHED_WARN = 0.05
 
 
@@ -469,7 +470,8 @@ def _unmatched_diagnostic(sets: MatchedSets, t: np.ndarray, estimand: str,
     n1 = int(t[sets.unmatched].sum())
     n0 = int(sets.unmatched.shape[0]) - n1
     share = (n1 + n0) / n_focal if n_focal else 0.0
-    status = Status.OK if share == 0 else Status.WARN if share <= UNMATCHED_WARN else Status.FAIL
+    status = (Status.OK if share <= UNMATCHED_OK else Status.WARN if share <= UNMATCHED_WARN
+              else Status.FAIL)
     why = []
     if caliper is not None:
         why.append(f"within the caliper ({caliper:g} SD of the logit propensity score, "

@@ -140,10 +140,12 @@ def rosenbaum_bounds(
         outcome=outcome, alternative=alternative, statistic=stat, n_pairs=int(nonzero.shape[0]),
         n_zero=int(d.shape[0] - nonzero.shape[0]), alpha=float(alpha), table=table,
         gamma_critical=gamma_star, capped=capped,
-        diagnostic=_diagnostic(gamma_star, capped, alpha, _p_upper(1.0, stat, sum_r, sum_r2)))
+        diagnostic=_diagnostic(gamma_star, capped, alpha, _p_upper(1.0, stat, sum_r, sum_r2),
+                               outcome))
 
 
-def _diagnostic(gamma: float, capped: bool, alpha: float, p_at_1: float) -> Diagnostic:
+def _diagnostic(gamma: float, capped: bool, alpha: float, p_at_1: float,
+                outcome: str | None = None) -> Diagnostic:
     status = (Status.OK if gamma >= GAMMA_OK else Status.WARN if gamma >= GAMMA_WARN
               else Status.FAIL)
     test = f"Wilcoxon signed-rank test, one-sided alpha = {alpha:g}"
@@ -162,5 +164,7 @@ def _diagnostic(gamma: float, capped: bool, alpha: float, p_at_1: float) -> Diag
             message += "; even a small hidden bias could explain it"
         elif status is Status.WARN:
             message += "; a moderate hidden bias could explain it"
-    return Diagnostic(name="rosenbaum_gamma", value=gamma, threshold=GAMMA_OK, status=status,
-                      message=message)
+    if outcome:
+        message = f"{outcome}: {message}"
+    name = f"rosenbaum_gamma_{outcome}" if outcome else "rosenbaum_gamma"
+    return Diagnostic(name=name, value=gamma, threshold=GAMMA_OK, status=status, message=message)
