@@ -1,0 +1,355 @@
+"""The ``truelift`` command line: a thin front over the public entries.
+
+Each sub-command builds the roles and settings, calls the same public function a notebook
+would (``truelift.observe``), and renders the result: a rich summary on stdout, an HTML report,
+a JSON file. It computes nothing itself.
+
+Exit codes: 0 when the analysis ran (whatever its verdict); 2 on bad input (one line
+``error: ...`` on stderr, no traceback; usage errors keep Typer's own code 2); 3 with
+``--strict`` when the verdict is FAIL, for CI gates.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from truelift.errors import TrueliftError
+
+EXIT_BAD_INPUT = 2
+EXIT_STRICT_FAIL = 3
+SUMMARY_WIDTH = 110
+
+app = typer.Typer(
+    name="truelift",
+    help="The true, incremental effect of a personalization change, with honest intervals.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class BadInput(TrueliftError):
+    """A command-line value that cannot be used (reported like any other bad input)."""
+
+
+# --------------------------------------------------------------------------- console helpers
+def _stdout() -> Any:
+    from rich.console import Console
+
+    # A pipe or file gets the layout width the summary is designed for; a terminal its own.
+    return Console(width=None if sys.stdout.isatty() else SUMMARY_WIDTH, highlight=False)
+
+
+def _stderr() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _error(message: str) -> typer.Exit:
+    """Print ``error: message`` on one line of stderr; return the exit to raise."""
+    _stderr().print("error: " + " ".join(str(message).split()), markup=False)
+    return typer.Exit(EXIT_BAD_INPUT)
+
+
+@contextlib.contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A ``progress(step, done, total)`` callback drawing a transient bar on stderr."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description:<26}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=_stderr(), transient=True) as bar:
+        task = bar.add_task("starting", total=None)
+
+        def update(step: str, done: int, total: int) -> None:
+            bar.update(task, description=f"done: {step}", completed=done, total=total)
+
+        yield update
+
+
+# --------------------------------------------------------------------------- parsing
+def _names(values: Sequence[str] | str | None) -> list[str]:
+    """Column names from a repeatable and/or comma-separated option."""
+    if values is None:
+        return []
+    items = [values] if isinstance(values, str) else list(values)
+    return [n.strip() for v in items for n in v.split(",") if n.strip()]
+
+
+def parse_label(text: str | None) -> Any:
+    """A ``--treated`` label as the data most likely holds it.
+
+    Command-line values are strings, but a numeric treatment column holds numbers, where the
+    string ``"1"`` would not be found. So the label is tried as an int, then a float, and kept as
+    a string otherwise (``"2" -> 2``, ``"1.5" -> 1.5``, ``"treated" -> "treated"``). A text
+    column whose labels look like numbers would need them in the data as words instead.
+    """
+    if text is None:
+        return None
+    for convert in (int, float):
+        try:
+            return convert(text)
+        except ValueError:
+            continue
+    return text
+
+
+def parse_trim(text: str | None) -> str | tuple[float, float] | None:
+    """``none`` (no trimming), ``crump``, or ``LOW,HIGH`` propensity-score bounds."""
+    if text is None or text.strip().lower() == "none":
+        return None
+    if text.strip().lower() == "crump":
+        return "crump"
+    parts = text.split(",")
+    try:
+        lo, hi = (float(p) for p in parts)
+    except ValueError:
+        raise BadInput(f"--trim must be none, crump or LOW,HIGH (e.g. 0.05,0.95); got {text!r}") \
+            from None
+    if not (0.0 <= lo < hi <= 1.0):
+        raise BadInput(f"--trim bounds must satisfy 0 <= LOW < HIGH <= 1; got {text!r}")
+    return (lo, hi)
+
+
+def parse_caliper(text: str | None) -> float | None:
+    """A caliper in SDs of the logit score, or ``none``."""
+    if text is None or text.strip().lower() == "none":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise BadInput(f"--caliper must be a number of SDs or none; got {text!r}") from None
+    return value
+
+
+def build_methods(method: Sequence[str] | None, *, k: int, caliper: float | None, replace: bool,
+                  exact: Sequence[str]) -> list[Any]:
+    """Method keys (repeatable or comma list; ``all``), with matching built from the flags."""
+    from truelift.observational.analysis import DEFAULT_ORDER, METHODS
+    from truelift.observational.matching import Matching
+
+    keys = _names(method) or ["all"]
+    expanded: list[str] = []
+    for raw in keys:
+        key = raw.lower()
+        if key == "all":
+            expanded.extend(DEFAULT_ORDER)
+        elif key in METHODS:
+            expanded.append(key)
+        else:
+            raise BadInput(f"unknown method {key!r}; choose from {', '.join(METHODS)} or all")
+    expanded = list(dict.fromkeys(expanded))
+    out: list[Any] = []
+    for key in expanded:
+        if key == "match":
+            out.append(Matching(k=k, caliper=caliper, replace=replace, exact=tuple(exact)))
+        else:
+            out.append(key)
+    return out
+
+
+# --------------------------------------------------------------------------- rendering
+def _render(analysis: Any, *, quiet: bool, report: Path | None, json: Path | None,
+            export_matches: Path | None = None) -> None:
+    """Print the summary, write the requested files."""
+    if not quiet:
+        _stdout().print(analysis)
+    written: list[tuple[str, Path]] = []
+    try:
+        if report is not None:
+            from truelift.report.html import write_html
+
+            written.append(("report", write_html(analysis, report)))
+        if json is not None:
+            from truelift.report.json import write_json
+
+            written.append(("JSON", write_json(analysis, json)))
+        if export_matches is not None:
+            pairs = analysis.matched_pairs()
+            pairs.to_csv(export_matches, index=False)
+            written.append(("matched pairs", Path(export_matches)))
+    except OSError as exc:
+        raise BadInput(f"cannot write {exc.filename or ''}: {exc.strerror or exc}") from None
+    if not quiet:
+        err = _stderr()
+        for what, path in written:
+            err.print(f"wrote {what}: {path}", markup=False)
+
+
+def _observe(quiet: bool, **kwargs: Any) -> Any:
+    """Run ``truelift.observe`` with a progress bar; show library warnings as one-liners."""
+    from truelift.observational.analysis import observe as run_observe
+
+    with _progress(not quiet) as progress, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        analysis = run_observe(progress=progress, **kwargs)
+    if not quiet:
+        from truelift.errors import TrueliftWarning
+
+        err = _stderr()
+        for w in caught:
+            if issubclass(w.category, TrueliftWarning):
+                err.print("warning: " + " ".join(str(w.message).split()), markup=False)
+    return analysis
+
+
+def _strict_exit(analysis: Any, strict: bool) -> None:
+    from truelift.results import Status
+
+    if strict and analysis.verdict.status is Status.FAIL:
+        raise typer.Exit(EXIT_STRICT_FAIL)
+
+
+# --------------------------------------------------------------------------- commands
+@app.command()
+def observe(
+    file: Annotated[Path, typer.Argument(help="CSV or Parquet file, one row per unit.",
+                                         metavar="FILE", show_default=False)],
+    treatment: Annotated[str, typer.Option("--treatment", help="The 0/1 or two-label "
+                                           "treatment column.", show_default=False)],
+    outcome: Annotated[list[str], typer.Option("--outcome", help="Outcome column; repeat or "
+                                               "give a comma list.", show_default=False)],
+    covariates: Annotated[str, typer.Option("--covariates", help="Pre-treatment columns, "
+                                            "comma separated.", show_default=False)],
+    categorical: Annotated[str | None, typer.Option(help="Covariates to one-hot encode though "
+                                                    "numeric, comma separated.")] = None,
+    treated: Annotated[str | None, typer.Option(help="Label of the treated arm (tried as int, "
+                                                "then float, else text).")] = None,
+    id: Annotated[str | None, typer.Option("--id", help="Unit id column (for "
+                                           "--export-matches).")] = None,
+    method: Annotated[list[str] | None, typer.Option(help="aipw, ipw, match, regression or "
+                                                     "all; repeat or comma list; the first is "
+                                                     "primary. [default: all]")] = None,
+    estimand: Annotated[str, typer.Option(help="att, ate or atc.")] = "att",
+    propensity: Annotated[str, typer.Option(help="Propensity model: logistic or gbm.")] =
+        "logistic",
+    trim: Annotated[str, typer.Option(help="none, crump, or LOW,HIGH score bounds.")] = "none",
+    caliper: Annotated[str, typer.Option(help="Matching caliper in SDs of the logit score, "
+                                         "or none.")] = "0.2",
+    k: Annotated[int, typer.Option("--k", help="Matches per unit.")] = 1,
+    no_replacement: Annotated[bool, typer.Option("--no-replacement", help="Match without "
+                                                 "replacement (greedy).")] = False,
+    exact: Annotated[str | None, typer.Option(help="Categorical covariates to match exactly, "
+                                              "comma separated.")] = None,
+    level: Annotated[float, typer.Option(help="Confidence level.")] = 0.95,
+    seed: Annotated[int, typer.Option(help="Seed of every random step.")] = 0,
+    drop_missing: Annotated[bool, typer.Option("--drop-missing", help="Drop (and count) rows "
+                                               "with a missing covariate.")] = False,
+    no_refute: Annotated[bool, typer.Option("--no-refute", help="Skip the placebo and "
+                                            "random-common-cause refutations.")] = False,
+    customers: Annotated[int | None, typer.Option(help="Customer base for the rollout "
+                                                  "projection.")] = None,
+    rollout: Annotated[float, typer.Option(help="Share of the customers reached by the "
+                                           "rollout.")] = 1.0,
+    report: Annotated[Path | None, typer.Option(help="Write the HTML report here.")] = None,
+    json: Annotated[Path | None, typer.Option("--json", help="Write the JSON result here.")] =
+        None,
+    export_matches: Annotated[Path | None, typer.Option(help="Write the matched pairs (CSV) "
+                                                        "here.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 3 when the verdict is "
+                                         "FAIL.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary, no progress.")] =
+        False,
+) -> None:
+    """Estimate the causal lift of a non-randomized treatment (naive vs adjusted, with checks)."""
+    try:
+        exact_cols = _names(exact)
+        methods = build_methods(method, k=k, caliper=parse_caliper(caliper),
+                                replace=not no_replacement, exact=exact_cols)
+        if export_matches is not None and not any(not isinstance(m, str) for m in methods):
+            raise BadInput("--export-matches needs the method match (e.g. --method match or all)")
+        analysis = _observe(
+            quiet, data=str(file), treatment=treatment, outcomes=_names(outcome),
+            covariates=_names(covariates), categorical=_names(categorical),
+            treated=parse_label(treated), id=id, method=methods, estimand=estimand,
+            propensity=propensity, trim=parse_trim(trim), level=level, seed=seed,
+            drop_missing=drop_missing, refute=not no_refute, customers=customers,
+            rollout=rollout)
+        _render(analysis, quiet=quiet, report=report, json=json, export_matches=export_matches)
+    except TrueliftError as exc:
+        raise _error(str(exc)) from None
+    _strict_exit(analysis, strict)
+
+
+DEMO_OUTCOMES = ("made_purchase", "revenue")
+DEMO_COVARIATES = ("engagement_score", "past_purchases", "account_age_days", "device_type")
+
+
+@app.command()
+def demo(
+    n: Annotated[int, typer.Option("--n", help="Customers to generate.")] = 10_000,
+    seed: Annotated[int, typer.Option(help="Seed of the generator and of the analysis.")] = 1,
+    report: Annotated[Path | None, typer.Option(help="Write the HTML report here.")] =
+        Path("truelift-demo.html"),
+    json: Annotated[Path | None, typer.Option("--json", help="Write the JSON result here.")] =
+        None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary, no progress.")] =
+        False,
+) -> None:
+    """Run the whole analysis on a generated biased rollout whose true effect is known."""
+    from truelift.datasets import personalization
+
+    try:
+        if n < 100:
+            raise BadInput(f"--n must be at least 100 customers; got {n}")
+        data, truth = personalization(n, seed)
+        analysis = _observe(
+            quiet, data=data, treatment="received_personalization", outcomes=list(DEMO_OUTCOMES),
+            covariates=list(DEMO_COVARIATES), id="customer_id", method="all", estimand="ATT",
+            seed=seed, customers=1_000_000, rollout=0.5)
+        _render(analysis, quiet=quiet, report=report, json=json)
+    except TrueliftError as exc:
+        raise _error(str(exc)) from None
+    if not quiet:
+        _stdout().print(_truth_table(analysis, truth))
+
+
+def _truth_table(analysis: Any, truth: Any) -> Any:
+    """The demo's point: the estimates next to the generator's known true ATT."""
+    from rich import box
+    from rich.table import Table
+
+    from truelift.report import format as fmt
+    from truelift.report.observational import binary_outcomes
+
+    binary = binary_outcomes(analysis)
+    table = Table(title="Known truth of the generator (ATT: effect on the treated; * = primary)",
+                  title_justify="left", box=box.SIMPLE_HEAD, title_style="bold")
+    for col, justify in (("outcome", "left"), ("method", "left"), ("estimate", "right"),
+                         (f"{fmt.level(analysis.level)} CI", "right"),
+                         ("true ATT (sample)", "right"), ("true ATT (population)", "right"),
+                         ("CI covers sample truth", "left")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for outcome in analysis.roles.outcomes:
+        b = binary[outcome]
+        rows = [e for e in analysis.naive if e.outcome == outcome]
+        rows += [e for e in analysis.estimates if e.outcome == outcome]
+        true_att = truth.att[outcome]
+        for est in rows:
+            covers = est.ci[0] <= true_att <= est.ci[1]
+            table.add_row(
+                outcome, est.method + (" *" if est.method == analysis.primary else ""),
+                fmt.lift(est.value, binary=b), fmt.lift_interval(*est.ci, binary=b),
+                fmt.lift(true_att, binary=b), fmt.lift(truth.population_att[outcome], binary=b),
+                "yes" if covers else "NO", style="dim" if est.method == "naive" else None)
+    return table
+
+
+def main() -> None:
+    """Entry point of the ``truelift`` script."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

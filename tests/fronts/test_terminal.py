@@ -1,0 +1,58 @@
+"""The terminal summary: content, order, plain text, and the dispatch on the analysis kind."""
+
+from __future__ import annotations
+
+import pytest
+
+from truelift.report.terminal import RENDERERS, render_text, renderable
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_render_text_has_headline_and_sections_in_order(fast_analysis):
+    text = render_text(fast_analysis)
+    assert fast_analysis.verdict.headline in text
+    order = ["Causal estimate:", "Naive vs causal", "Why:", "Overlap of the propensity score",
+             "Covariate balance", "Sensitivity to hidden confounding", "Refutation tests",
+             "Rollout projection", "rows read"]
+    positions = [text.index(s) for s in order]
+    assert positions == sorted(positions)
+
+
+def test_plain_text_has_no_ansi_and_fits_width(fast_analysis):
+    text = render_text(fast_analysis)
+    assert "\x1b[" not in text
+    assert max(len(line) for line in text.splitlines()) <= 110
+
+
+def test_sentence_names_primary_estimate_against_naive(fast_analysis):
+    text = flat(render_text(fast_analysis))
+    est = fast_analysis.estimate("made_purchase")
+    assert "made_purchase by" in text
+    assert "naive +" in text
+    assert "pp (95% CI" in text  # 0/1 outcome in percentage points
+    assert f"[{est.method}]" in text
+
+
+def test_table_has_every_method_and_naive(fast_analysis):
+    text = render_text(fast_analysis)
+    for m in ("naive", "ipw *", "regression"):
+        assert m in text
+    assert "1,000,000" in text  # projection customers with thousands separators
+
+
+def test_str_and_rich_hooks(fast_analysis):
+    assert str(fast_analysis) == render_text(fast_analysis)
+    assert fast_analysis.__rich__() is not None
+    assert type(fast_analysis.__rich__()) is type(renderable(fast_analysis))
+
+
+def test_unknown_kind_is_refused():
+    class Other:
+        kind = "nonsense"
+
+    with pytest.raises(TypeError):
+        renderable(Other())
+    assert "observational" in RENDERERS
