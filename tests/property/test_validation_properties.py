@@ -37,7 +37,7 @@ def test_prepare_raises_only_truelift_errors(df, drop, min_per_arm):
         else:
             assert set(np.unique(p.t)) == {0, 1}
             assert np.isfinite(p.y["y"]).all() and np.isfinite(p.x).all()
-            assert p.n + p.rows_dropped.get("rows with any missing covariate", 0) == len(df)
+            assert p.n + sum(p.rows_dropped.values()) == len(df)
     pd.testing.assert_frame_equal(df, before)
 
 

@@ -94,6 +94,8 @@ class Prepared:
         x_names: names of the columns of ``x``; ``x_source`` maps each to its covariate.
         levels: for each categorical covariate, the integer code of each row (for exact matching).
         ids: unit identifiers, or ``None``.
+        rows_dropped: rows set aside per reason; the reasons are disjoint, so they add up.
+        missing_by_column: missing values per covariate (one row may miss several).
     """
 
     roles: Roles
@@ -107,6 +109,7 @@ class Prepared:
     ids: np.ndarray | None
     rows_read: int
     rows_dropped: Mapping[str, int]
+    missing_by_column: Mapping[str, int]
     dropped_covariates: Mapping[str, str]
     source: str
 
@@ -188,9 +191,7 @@ def prepare(
             col, cnt = next(iter(per_col.items()))
             raise DataError(col, f"has {cnt} missing value(s) in a covariate; fill them, or pass "
                                  "drop_missing=True (--drop-missing) to drop those rows")
-        for col, cnt in per_col.items():
-            rows_dropped[f"missing covariate {col!r}"] = cnt
-        rows_dropped["rows with any missing covariate"] = int(missing.sum())
+        rows_dropped["missing covariate value"] = int(missing.sum())
         keep = ~missing
     t = t[keep]
     ys = {k: v[keep] for k, v in ys.items()}
@@ -243,7 +244,8 @@ def prepare(
     return Prepared(
         roles=roles, t=t, y=ys, binary={k: _is_binary(v) for k, v in ys.items()}, x=x,
         x_names=tuple(x_names), x_source=x_source, levels=levels, ids=ids,
-        rows_read=rows_read, rows_dropped=rows_dropped, dropped_covariates=dropped_cov,
+        rows_read=rows_read, rows_dropped=rows_dropped, missing_by_column=per_col,
+        dropped_covariates=dropped_cov,
         source=describe_source(source),
     )
 
@@ -272,19 +274,19 @@ def _treatment(series: pd.Series, col: str, treated: Any) -> np.ndarray:
         f = values.astype(float)
         if not np.isfinite(f).all():
             raise DataError(col, f"has {int((~np.isfinite(f)).sum())} infinite value(s)")
-    uniq = pd.unique(values)
+    uniq = pd.unique(values).tolist()
     if len(uniq) > 2:
-        shown = ", ".join(repr(u) for u in list(uniq)[:5])
+        shown = ", ".join(repr(u) for u in uniq[:5])
         raise DataError(col, f"treatment must be binary (0/1, bool or two labels); "
                              f"found {len(uniq)} distinct values: {shown}{', ...' if len(uniq) > 5 else ''}")
     if treated is not None:
-        if treated not in set(uniq.tolist()):
+        if treated not in set(uniq):
             raise DataError(col, f"treated label {treated!r} does not occur "
                                  f"(values: {', '.join(repr(u) for u in uniq)})")
         t = (values == treated).astype(np.int8)
     else:
         as_set = {(float(u) if isinstance(u, (int, float, np.number, bool, np.bool_)) else u)
-                  for u in uniq.tolist()}
+                  for u in uniq}
         if not as_set <= {0.0, 1.0}:
             raise DataError(col, f"has labels {', '.join(repr(u) for u in uniq)}; "
                                  "name the treated one with treated=... (--treated)")

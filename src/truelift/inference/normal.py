@@ -14,8 +14,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
+from scipy.special import ndtr, ndtri
 
+from truelift.errors import MethodError
 from truelift.results import Diagnostic, Estimate, Relative
 
 
@@ -23,7 +24,7 @@ def z_critical(level: float) -> float:
     """Two-sided standard-normal critical value for a ``level`` interval (1.96 at 0.95)."""
     if not (0.0 < level < 1.0):
         raise ValueError(f"level must be in (0, 1), got {level!r}")
-    return float(stats.norm.ppf(0.5 + level / 2.0))
+    return float(ndtri(0.5 + level / 2.0))
 
 
 def normal_ci(value: float, se: float, level: float) -> tuple[float, float]:
@@ -36,7 +37,7 @@ def normal_pvalue(value: float, se: float, null: float = 0.0) -> float:
     """Two-sided p-value of ``(value - null) / se`` against N(0, 1); 1 when se is 0 and value = null."""
     if se == 0.0:
         return 1.0 if value == null else 0.0
-    return float(2.0 * stats.norm.sf(abs((value - null) / se)))
+    return float(2.0 * ndtr(-abs((value - null) / se)))
 
 
 def relative_lift(
@@ -72,6 +73,10 @@ def effect_from_means(
         raise ValueError("cov must be 2x2 (order: mu1, mu0)")
     value = float(mu1 - mu0)
     var = float(cov[0, 0] + cov[1, 1] - 2.0 * cov[0, 1])
+    if not (math.isfinite(value) and math.isfinite(var)):
+        raise MethodError(f"{method}: the estimate of {outcome!r} is not finite; propensity scores "
+                          "of (nearly) 0 or 1 leave no overlap between the arms (trim with "
+                          "trim='crump', or drop the covariate that separates them)")
     se = math.sqrt(max(var, 0.0))
     return Estimate(
         outcome=outcome,

@@ -45,12 +45,18 @@ DEFAULT_ORDER = ("aipw", "ipw", "match", "regression")
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class PropensitySummary(_ToDict):
-    """The fitted propensity model, its overlap diagnostics and the histogram the report draws."""
+    """The fitted propensity model, its overlap diagnostics and the histogram the report draws.
+
+    ``overlap`` is computed on the units analysed (after trimming, with the refitted score);
+    ``overlap_before_trim`` on all units before trimming (``None`` without trimming). The
+    histogram is of the analysed units' scores.
+    """
 
     model: str
     converged: bool
     coefficients: dict[str, float]
     overlap: Overlap
+    overlap_before_trim: Overlap | None
     trimmed: int
     trim_rule: str
     bin_edges: tuple[float, ...]
@@ -69,6 +75,7 @@ class ObservationalAnalysis(Analysis):
     kind: ClassVar[str] = "observational"
 
     roles: Roles
+    binary: dict[str, bool]
     estimand: str
     level: float
     primary: str
@@ -257,7 +264,9 @@ def observe(
     fitted = pmodel.fit(prepared.x, prepared.t, np.random.default_rng(seeds[-1]))
     n_before = prepared.n
     trim_rule = "none" if trim is None else (trim if isinstance(trim, str) else f"{trim}")
+    overlap_before: Overlap | None = None
     if trim is not None and trim != "none":
+        overlap_before = overlap_summary(fitted.scores, prepared.t, estimand)
         keep = trim_mask(fitted.scores, trim)
         prepared = prepared.subset(keep, f"trimmed ({trim_rule})")
         check_arms(prepared.t, roles.treatment, 10)
@@ -270,7 +279,8 @@ def observe(
     if fitted.coef:
         coef = dict(zip(("intercept", *prepared.x_names), fitted.coef, strict=True))
     psum = PropensitySummary(model=fitted.model, converged=fitted.converged, coefficients=coef,
-                             overlap=overlap, trimmed=trimmed, trim_rule=trim_rule,
+                             overlap=overlap, overlap_before_trim=overlap_before,
+                             trimmed=trimmed, trim_rule=trim_rule,
                              bin_edges=edges, counts_treated=c1, counts_control=c0)
 
     fits: list[Fit] = []
@@ -300,11 +310,22 @@ def observe(
         for e in primary.estimates)
     rosen: list[RosenbaumBounds] = []
     match_fit = next((f for f in fits if f.method == "match"), None)
+    rosen_notes: list[Diagnostic] = []
     if match_fit is not None and match_fit.extra is not None:
-        for name in roles.outcomes:
-            diffs = match_fit.extra.pair_differences(prepared.y[name])
-            if int(np.count_nonzero(diffs)) >= 10:
-                rosen.append(rosenbaum_bounds(diffs, alpha=1 - level, outcome=name))
+        for est in match_fit.estimates:
+            diffs = match_fit.extra.pair_differences(prepared.y[est.outcome])
+            if est.pvalue >= 1 - level:
+                # Sensitivity of an effect that is not significant is moot: say so, no bounds.
+                rosen_notes.append(Diagnostic(
+                    name=f"rosenbaum_gamma_{est.outcome}", value=1.0, threshold=None,
+                    status=Status.OK,
+                    message=f"{est.outcome}: the matched estimate is not significant "
+                            f"(p = {est.pvalue:.2g}), so there is no effect for hidden bias to "
+                            "explain away; no Rosenbaum bounds computed"))
+            elif int(np.count_nonzero(diffs)) >= 10:
+                rosen.append(rosenbaum_bounds(
+                    diffs, alpha=1 - level, outcome=est.outcome,
+                    alternative="greater" if est.value > 0 else "less"))
     tick("sensitivity")
 
     refutations: list[Refutation] = []
@@ -351,6 +372,7 @@ def observe(
             diagnostics.append(d)
     diagnostics.extend(ev.diagnostic for ev in evalues)
     diagnostics.extend(r.diagnostic for r in rosen)
+    diagnostics.extend(rosen_notes)
     diagnostics.extend(r.diagnostic for r in refutations)
     verdict = Verdict.from_diagnostics(diagnostics, subject="Causal estimate")
 
@@ -361,7 +383,8 @@ def observe(
               "estimand": estimand, "propensity": fitted.model, "trim": trim_rule,
               "level": level, "drop_missing": drop_missing, "refute": refute,
               "placebo_reps": placebo_reps, "customers": customers, "rollout": rollout,
-              "dropped_covariates": dict(prepared.dropped_covariates)}
+              "dropped_covariates": dict(prepared.dropped_covariates),
+              "missing_by_column": dict(prepared.missing_by_column)}
     prov = Provenance(truelift_version=__version__, parameters=params, seed=seed,
                       rows_read=prepared.rows_read, rows_used=prepared.n,
                       rows_dropped=dict(prepared.rows_dropped), source=prepared.source)
@@ -369,7 +392,8 @@ def observe(
     if match_fit is not None and match_fit.extra is not None:
         matches = (match_fit.extra, prepared.ids)
     return ObservationalAnalysis(
-        roles=roles, estimand=estimand, level=level, primary=primary.method,
+        roles=roles, binary=dict(prepared.binary), estimand=estimand, level=level,
+        primary=primary.method,
         methods=tuple(m.name for m in methods), naive=naive, estimates=estimates,
         propensity=psum, balance=tuple(balances), evalues=evalues, rosenbaum=tuple(rosen),
         refutations=tuple(refutations), projections=projections,

@@ -23,26 +23,33 @@ ESTIMANDS = ("ATT", "ATE", "ATC")
 
 
 def balancing_weights(e: np.ndarray, t: np.ndarray, estimand: str) -> np.ndarray:
-    """Inverse-propensity weights that reweight both arms to the estimand's population."""
+    """Inverse-propensity weights that reweight both arms to the estimand's population.
+
+    A score of exactly 0 or 1 gives an infinite weight (no overlap); the diagnostics report it.
+    """
     t = t.astype(bool)
-    if estimand == "ATE":
-        return np.where(t, 1.0 / e, 1.0 / (1.0 - e))
-    if estimand == "ATT":
-        return np.where(t, 1.0, e / (1.0 - e))
-    if estimand == "ATC":
-        return np.where(t, (1.0 - e) / e, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if estimand == "ATE":
+            return np.where(t, 1.0 / e, 1.0 / (1.0 - e))
+        if estimand == "ATT":
+            return np.where(t, 1.0, e / (1.0 - e))
+        if estimand == "ATC":
+            return np.where(t, (1.0 - e) / e, 1.0)
     raise ValueError(f"unknown estimand {estimand!r}")
 
 
 def effective_sample_size(w: np.ndarray) -> float:
     """Kish's effective sample size ``(sum w)^2 / sum w^2``."""
     s2 = float(np.square(w).sum())
+    if not np.isfinite(s2):
+        return 0.0
     return float(w.sum()) ** 2 / s2 if s2 > 0 else 0.0
 
 
 def crump_alpha(e: np.ndarray) -> float:
     """The Crump et al. (2009) trimming threshold alpha (0 when no trimming is optimal)."""
-    g = 1.0 / (e * (1.0 - e))
+    with np.errstate(divide="ignore"):
+        g = 1.0 / (e * (1.0 - e))
     g = np.sort(g[np.isfinite(g)])
     if g.shape[0] == 0:
         return 0.0
@@ -56,7 +63,7 @@ def crump_alpha(e: np.ndarray) -> float:
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class Overlap(_ToDict):
-    """How well the arms overlap on the propensity score (before any trimming is applied)."""
+    """How well the arms overlap on the propensity score of the units it is computed on."""
 
     range_treated: tuple[float, float]
     range_control: tuple[float, float]

@@ -17,9 +17,9 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-from scipy import stats
 
 from truelift.data.prepare import Prepared
+from truelift.inference import normal_pvalue
 from truelift.results import Diagnostic, Estimate, Status, _ToDict
 
 Rerun = Callable[[Prepared], tuple[Estimate, ...]]
@@ -51,7 +51,7 @@ def placebo_treatment(
         vals = np.array([r[j].value for r in runs])
         ses = np.array([r[j].se for r in runs])
         mean, se = float(vals.mean()), float(ses.mean() / math.sqrt(reps))
-        p = float(2 * stats.norm.sf(abs(mean) / se)) if se > 0 else 1.0
+        p = normal_pvalue(mean, se)
         ok = p >= 0.01
         msg = (f"{est.outcome}: with the treatment shuffled at random ({reps}x) the estimate is "
                f"{mean:+.4g} (p = {p:.2g}), " + ("consistent with no effect, as it should be"

@@ -29,7 +29,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import optimize, stats
+from scipy.special import ndtr
 
 from truelift.errors import MethodError
 from truelift.results import Diagnostic, Status, _ToDict
@@ -81,7 +81,7 @@ class RosenbaumBounds(_ToDict):
 def _p_upper(gamma: float, stat: float, sum_r: float, sum_r2: float) -> float:
     p = gamma / (1.0 + gamma)
     z = (stat - p * sum_r) / math.sqrt(p * (1.0 - p) * sum_r2)
-    return float(stats.norm.sf(z))
+    return float(ndtr(-z))
 
 
 def rosenbaum_bounds(
@@ -117,7 +117,9 @@ def rosenbaum_bounds(
     if nonzero.shape[0] < MIN_PAIRS:
         raise MethodError(f"Rosenbaum bounds need at least {MIN_PAIRS} nonzero pair "
                           f"differences, got {nonzero.shape[0]}")
-    ranks = stats.rankdata(np.abs(nonzero), method="average")
+    from scipy.stats import rankdata
+
+    ranks = rankdata(np.abs(nonzero), method="average")
     sum_r, sum_r2 = float(ranks.sum()), float(np.square(ranks).sum())
     t_plus = float(ranks[nonzero > 0].sum())
     if alternative is None:
@@ -133,8 +135,9 @@ def rosenbaum_bounds(
     elif excess(math.log(GAMMA_MAX)) <= 0.0:
         gamma_star, capped = GAMMA_MAX, True
     else:
-        gamma_star = math.exp(optimize.brentq(excess, 0.0, math.log(GAMMA_MAX), xtol=1e-12,
-                                              rtol=1e-12))
+        from scipy.optimize import brentq
+
+        gamma_star = math.exp(brentq(excess, 0.0, math.log(GAMMA_MAX), xtol=1e-12, rtol=1e-12))
     table = tuple(RosenbaumRow(gamma=g, p_upper=_p_upper(g, stat, sum_r, sum_r2)) for g in grid)
     return RosenbaumBounds(
         outcome=outcome, alternative=alternative, statistic=stat, n_pairs=int(nonzero.shape[0]),

@@ -23,6 +23,7 @@ from typing import ClassVar
 import numpy as np
 
 from truelift.data.prepare import Prepared
+from truelift.errors import MethodError
 from truelift.inference import covariance_from_influence, effect_from_means
 from truelift.inference.influence import logistic_score_correction
 from truelift.observational.base import Fit, Progress
@@ -35,17 +36,18 @@ def _weights_and_derivatives(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per-row weights of mu1 and mu0, and d(weight)/d(linear predictor) for each."""
     tf = t.astype(float)
-    if estimand == "ATE":
-        w1, w0 = tf / e, (1 - tf) / (1 - e)
-        d1, d0 = -tf * (1 - e) / e, (1 - tf) * e / (1 - e)
-    elif estimand == "ATT":
-        w1, w0 = tf, (1 - tf) * e / (1 - e)
-        d1, d0 = np.zeros_like(tf), w0
-    elif estimand == "ATC":
-        w1, w0 = tf * (1 - e) / e, 1 - tf
-        d1, d0 = -w1, np.zeros_like(tf)
-    else:
-        raise ValueError(f"unknown estimand {estimand!r}")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if estimand == "ATE":
+            w1, w0 = tf / e, (1 - tf) / (1 - e)
+            d1, d0 = -tf * (1 - e) / e, (1 - tf) * e / (1 - e)
+        elif estimand == "ATT":
+            w1, w0 = tf, (1 - tf) * e / (1 - e)
+            d1, d0 = np.zeros_like(tf), w0
+        elif estimand == "ATC":
+            w1, w0 = tf * (1 - e) / e, 1 - tf
+            d1, d0 = -w1, np.zeros_like(tf)
+        else:
+            raise ValueError(f"unknown estimand {estimand!r}")
     return w1, w0, d1, d0
 
 
@@ -55,6 +57,10 @@ def ipw_influence(
     """Hájek IPW means ``(mu1, mu0)`` and their ``n x 2`` influence values."""
     e = propensity.scores
     w1, w0, d1, d0 = _weights_and_derivatives(e, t, estimand)
+    if not (np.isfinite(w1).all() and np.isfinite(w0).all()):
+        raise MethodError("ipw: propensity scores of exactly 0 or 1 give infinite weights; the "
+                          "arms do not overlap (trim with trim='crump', or drop the covariate "
+                          "that separates them)")
     mu1 = float((w1 * y).sum() / w1.sum())
     mu0 = float((w0 * y).sum() / w0.sum())
     psi = np.column_stack([w1 * (y - mu1), w0 * (y - mu0)])

@@ -23,17 +23,8 @@ _SCOPE = {"ATT": "Among the treated (ATT)", "ATE": "Across all units (ATE)",
 
 
 def binary_outcomes(analysis: Any) -> dict[str, bool]:
-    """Which outcomes are 0/1 (shown in percentage points).
-
-    Read from ``analysis.binary`` when the result carries it; otherwise from the E-values,
-    which are on the risk-ratio scale exactly for 0/1 outcomes with a positive baseline.
-    """
-    outcomes = tuple(analysis.roles.outcomes)
-    known = getattr(analysis, "binary", None)
-    if isinstance(known, Mapping):
-        return {o: bool(known.get(o, False)) for o in outcomes}
-    scale = {ev.outcome: ev.scale for ev in getattr(analysis, "evalues", ())}
-    return {o: scale.get(o) == "risk ratio" for o in outcomes}
+    """Which outcomes are 0/1 (shown in percentage points), as the analysis records them."""
+    return {o: bool(analysis.binary.get(o, False)) for o in analysis.roles.outcomes}
 
 
 def _status(s: Any) -> str:

@@ -104,9 +104,8 @@ def test_drop_missing_counts_dropped_rows(toy):
     dev.iloc[[5, 11]] = None
     p = _prep(toy.assign(x=x, dev=dev), drop_missing=True)
     assert p.n == len(toy) - 4
-    assert p.rows_dropped["missing covariate 'x'"] == 3
-    assert p.rows_dropped["missing covariate 'dev'"] == 2
-    assert p.rows_dropped["rows with any missing covariate"] == 4
+    assert p.rows_dropped == {"missing covariate value": 4}   # reasons add up to rows dropped
+    assert p.missing_by_column == {"x": 3, "dev": 2}
     assert p.rows_read == len(toy)
 
 

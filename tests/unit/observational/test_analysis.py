@@ -115,7 +115,8 @@ def test_drop_missing_is_reported(demo_small):
     with pytest.raises(DataError, match="engagement_score"):
         tl.observe(df, method="ipw", refute=False, **KW)
     r = tl.observe(df, method="ipw", refute=False, drop_missing=True, **KW)
-    assert r.provenance.rows_dropped["missing covariate 'engagement_score'"] == 25
+    assert r.provenance.rows_dropped == {"missing covariate value": 25}
+    assert r.provenance.parameters["missing_by_column"] == {"engagement_score": 25}
     assert r.provenance.rows_used == len(df) - 25
 
 
