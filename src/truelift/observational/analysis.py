@@ -272,6 +272,7 @@ def observe(
         check_arms(prepared.t, roles.treatment, 10)
         fitted = pmodel.fit(prepared.x, prepared.t, np.random.default_rng(seeds[-1]))
     trimmed = n_before - prepared.n
+    _check_separation(fitted, prepared)
     tick("propensity")
     overlap = overlap_summary(fitted.scores, prepared.t, estimand)
     edges, c1, c0 = _histogram(fitted.scores, prepared.t)
@@ -398,6 +399,19 @@ def observe(
         propensity=psum, balance=tuple(balances), evalues=evalues, rosenbaum=tuple(rosen),
         refutations=tuple(refutations), projections=projections,
         diagnostics=tuple(diagnostics), verdict=verdict, provenance=prov, matches=matches)
+
+
+def _check_separation(fitted: FittedPropensity, data: Prepared) -> None:
+    """Stop with one plain message when the covariates separate the arms (scores of 0 or 1)."""
+    e = fitted.scores
+    if fitted.converged and bool(((e > 0.0) & (e < 1.0)).all()):
+        return
+    before = balance_table(data.x, data.x_names, data.t, None, "none")
+    worst = max(before.rows, key=lambda r: abs(r.smd_before))
+    raise MethodError(
+        f"the covariates separate the arms (propensity scores of 0 or 1): treated and control units "
+        f"are not comparable; the most different covariate is {worst.covariate!r} "
+        f"(SMD {worst.smd_before:+.2f}); drop it or restrict the data to where the arms overlap")
 
 
 def _settings(method: Any) -> dict[str, Any]:

@@ -156,3 +156,31 @@ def test_import_is_light():
             "'duckdb', 'statsmodels') if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("method", ["ipw", "match", "aipw", "regression"])
+def test_separated_arms_stop_with_one_message_naming_the_covariate(method):
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=2000)
+    df = pd.DataFrame({"t": (x > 0).astype(int), "y": x + rng.normal(size=2000), "x": x,
+                       "z": rng.normal(size=2000)})
+    with pytest.raises(MethodError, match=r"covariates separate the arms.*'x'") as err:
+        tl.observe(df, treatment="t", outcomes="y", covariates=["x", "z"], method=method,
+                   refute=False)
+    assert "\n" not in str(err.value)
+
+
+def test_near_separation_completes_with_a_fail_verdict():
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=3000)
+    t = (rng.random(3000) < 1 / (1 + np.exp(-6 * x))).astype(int)
+    df = pd.DataFrame({"t": t, "y": x + t + rng.normal(size=3000), "x": x})
+    r = tl.observe(df, treatment="t", outcomes="y", covariates="x", method="ipw", estimand="ATE",
+                   refute=False)
+    assert r.verdict.status is Status.FAIL
+    assert any("propensity below 0.01" in reason or "effective sample size" in reason
+               for reason in r.verdict.reasons)
