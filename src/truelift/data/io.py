@@ -36,26 +36,33 @@ def _check_columns(available: Sequence[str], wanted: Sequence[str]) -> None:
 
 
 def read_table(source: Any, columns: Sequence[str]) -> pd.DataFrame:
-    """Return the named ``columns`` of ``source`` as a pandas DataFrame.
+    """Return the named ``columns`` of ``source`` as a pandas DataFrame (see :func:`read_columns`)."""
+    return pd.DataFrame(read_columns(source, columns))
 
-    A DataFrame is returned as a column selection (a new frame; the caller's is untouched).
-    CSV and Parquet files are read with DuckDB, which reads only the named columns.
-    An Ibis table is selected and executed on its own backend.
+
+def read_columns(source: Any, columns: Sequence[str]) -> dict[str, pd.Series]:
+    """Return the named ``columns`` of ``source`` as pandas Series, keyed by name.
+
+    A DataFrame's columns are returned as they are (never modified). CSV and Parquet files are
+    read with DuckDB, which reads only the named columns, straight into NumPy (no DataFrame is
+    assembled: at a million rows that alone costs half a second). An Ibis table is selected and
+    executed on its own backend.
     """
     columns = list(dict.fromkeys(columns))
     if isinstance(source, pd.DataFrame):
         _check_columns([str(c) for c in source.columns], columns)
-        return source.loc[:, columns]
+        return {c: source[c] for c in columns}
     if isinstance(source, (str, os.PathLike)):
         return _read_file(Path(source), columns)
     if type(source).__module__.startswith("ibis"):
         _check_columns(list(source.columns), columns)
-        return source.select(*columns).to_pandas()
+        frame = source.select(*columns).to_pandas()
+        return {c: frame[c] for c in columns}
     raise DataError(None, f"unsupported data source of type {type(source).__name__}: "
                           "give a pandas DataFrame, a CSV/Parquet path or an Ibis table")
 
 
-def _read_file(path: Path, columns: list[str]) -> pd.DataFrame:
+def _read_file(path: Path, columns: list[str]) -> dict[str, pd.Series]:
     import duckdb
 
     if not path.exists():
@@ -68,9 +75,26 @@ def _read_file(path: Path, columns: list[str]) -> pd.DataFrame:
         rel = getattr(con, reader)(str(path))
         _check_columns(rel.columns, columns)
         quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
-        return rel.project(quoted).df()
+        arrays = rel.project(quoted).fetchnumpy()
+        return {c: _series(arrays[c]) for c in columns}
     except duckdb.Error as exc:  # malformed file
         first = str(exc).strip().splitlines()[0]
         raise DataError(None, f"cannot read {path.name}: {first}") from None
     finally:
         con.close()
+
+
+def _series(values: Any) -> pd.Series:
+    """A Series from a DuckDB NumPy column; NULLs (a masked array) become missing values."""
+    import numpy as np
+
+    if isinstance(values, np.ma.MaskedArray):
+        mask = np.ma.getmaskarray(values)
+        if mask.any():
+            if values.dtype.kind in "biuf":
+                return pd.Series(np.where(mask, np.nan, values.data.astype(float)))
+            out = values.data.astype(object)
+            out[mask] = None
+            return pd.Series(out)
+        values = values.data
+    return pd.Series(values)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from truelift.data.io import describe_source, read_table
+from truelift.data.io import describe_source, read_columns
 from truelift.errors import DataError, DataWarning, RoleError
 
 MAX_LEVELS = 100
@@ -167,8 +167,8 @@ def prepare(
     min_per_arm: int = 10,
 ) -> Prepared:
     """Read ``source`` and validate it against ``roles`` (see the module docstring)."""
-    frame = read_table(source, roles.columns)
-    rows_read = len(frame)
+    frame = read_columns(source, roles.columns)
+    rows_read = len(frame[roles.treatment])
     if rows_read == 0:
         raise DataError(None, "the data has no rows")
     t = _treatment(frame[roles.treatment], roles.treatment, roles.treated)
@@ -197,13 +197,16 @@ def prepare(
     ys = {k: v[keep] for k, v in ys.items()}
     check_arms(t, roles.treatment, min_per_arm)
 
+    all_kept = bool(keep.all())
     x_cols: list[np.ndarray] = []
     x_names: list[str] = []
     x_source: dict[str, str] = {}
     levels: dict[str, np.ndarray] = {}
     dropped_cov: dict[str, str] = {}
     for col in roles.covariates:
-        series = frame[col].to_numpy()[keep]
+        series = frame[col].to_numpy()
+        if not all_kept:
+            series = series[keep]
         if col in roles.categorical or not _is_numeric(frame[col]):
             codes, labels = _categorical(series, col)
             if len(labels) < 2:
@@ -225,7 +228,9 @@ def prepare(
             x_cols.append(vals)
             x_names.append(col)
             x_source[col] = col
-    x = np.column_stack(x_cols) if x_cols else np.empty((int(keep.sum()), 0))
+    x = np.empty((int(keep.sum()), len(x_cols)), order="F")  # column-major: cheap to fill
+    for j, col_values in enumerate(x_cols):
+        x[:, j] = col_values
     x, x_names, collinear = _drop_collinear(x, x_names)
     for name in collinear:
         dropped_cov[name] = "collinear with other covariates"
@@ -238,7 +243,8 @@ def prepare(
 
     ids = None
     if roles.id is not None:
-        ids = frame[roles.id].to_numpy()[keep]
+        ids = frame[roles.id].to_numpy()
+        ids = ids if all_kept else ids[keep]
     for arr in (t, x, *ys.values()):
         arr.setflags(write=False)
     return Prepared(
@@ -344,10 +350,12 @@ def _drop_collinear(x: np.ndarray, names: list[str], tol: float = 1e-9
     """Drop columns that are (numerically) linear combinations of earlier ones and the intercept."""
     if x.shape[1] == 0:
         return x, names, []
-    xc = x - x.mean(axis=0)
-    sd = xc.std(axis=0)
-    z = xc / np.where(sd > 0, sd, 1.0)
-    gram = z.T @ z / z.shape[0]
+    n = x.shape[0]
+    mean = x.mean(axis=0)
+    cov = x.T @ x / n - np.outer(mean, mean)   # one pass; no centred copy of x
+    sd = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    sd = np.where(sd > 0, sd, 1.0)
+    gram = cov / np.outer(sd, sd)
     keep: list[int] = []
     drop: list[int] = []
     for j in range(x.shape[1]):

@@ -32,15 +32,15 @@ class FittedPropensity:
     Attributes:
         model: registry key of the model (``"logistic"`` or ``"gbm"``).
         scores: ``e(x_i)`` for every row.
-        design: for the logistic model, the ``n x (p+1)`` design ``[1, z]`` (standardized
-            covariates) at which the score equations were solved; ``None`` otherwise.
+        z: for the logistic model, the standardized covariates at which the score equations
+            were solved (the design is ``[1, z]``); ``None`` otherwise.
         coef: logistic coefficients on the original covariate scale (intercept first), or ().
         converged: whether the fit converged.
     """
 
     model: str
     scores: np.ndarray
-    design: np.ndarray | None = None
+    z: np.ndarray | None = None
     coef: tuple[float, ...] = ()
     converged: bool = True
 
@@ -59,13 +59,19 @@ class LogisticPropensity:
 
     def _fit_standardized(self, x: np.ndarray, t: np.ndarray
                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, np.ndarray, bool]:
+        """Fit on ``z = (x - mean) / sd``; returns z (row-major, which the solver is fastest on),
+        mean, sd, the intercept and slopes on the z scale, and whether Newton's method converged."""
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.linear_model import LogisticRegression
 
+        n, p = x.shape
         mean = x.mean(axis=0)
-        sd = x.std(axis=0)
+        var = np.einsum("ij,ij->j", x, x) / n - mean**2   # one pass, no centred copy
+        sd = np.sqrt(np.clip(var, 0.0, None))
         sd = np.where(sd > 0, sd, 1.0)
-        z = (x - mean) / sd
+        z = np.empty((n, p))
+        np.subtract(x, mean, out=z)
+        z /= sd
         model = LogisticRegression(C=np.inf, solver="newton-cholesky", tol=1e-10,
                                    max_iter=self.max_iter)
         with warnings.catch_warnings(record=True) as caught:
@@ -77,7 +83,7 @@ class LogisticPropensity:
     def fit_predict(self, x_train: np.ndarray, t_train: np.ndarray, x_test: np.ndarray,
                     rng: np.random.Generator | None = None) -> np.ndarray:
         """Fit on the training rows and return the scores of the test rows."""
-        _, mean, sd, b0, beta_z, _ = self._fit_standardized(x_train, t_train)
+        _, mean, sd, b0, beta_z, _ = self._fit_standardized(x_train, t_train)  # z unused
         return expit(b0 + ((x_test - mean) / sd) @ beta_z)
 
     def fit(self, x: np.ndarray, t: np.ndarray, rng: np.random.Generator | None = None
@@ -86,10 +92,8 @@ class LogisticPropensity:
         z, mean, sd, b0, beta_z, converged = self._fit_standardized(x, t)
         beta = beta_z / sd
         intercept = b0 - float(beta @ mean)
-        eta = b0 + z @ beta_z
-        scores = expit(eta)
-        design = np.column_stack([np.ones(z.shape[0]), z])
-        return FittedPropensity(model=self.name, scores=scores, design=design,
+        scores = expit(b0 + z @ beta_z)
+        return FittedPropensity(model=self.name, scores=scores, z=z,
                                 coef=(intercept, *map(float, beta)), converged=converged)
 
 

@@ -52,9 +52,14 @@ def _weights_and_derivatives(
 
 
 def ipw_influence(
-    y: np.ndarray, t: np.ndarray, propensity: FittedPropensity, estimand: str
+    y: np.ndarray, t: np.ndarray, propensity: FittedPropensity, estimand: str,
+    design: np.ndarray | None = None,
 ) -> tuple[float, float, np.ndarray]:
-    """Hájek IPW means ``(mu1, mu0)`` and their ``n x 2`` influence values."""
+    """Hájek IPW means ``(mu1, mu0)`` and their ``n x 2`` influence values.
+
+    ``design`` is the logistic propensity's ``[1, z]`` (built from ``propensity.z`` when not
+    given); its score equations correct the influence values.
+    """
     e = propensity.scores
     w1, w0, d1, d0 = _weights_and_derivatives(e, t, estimand)
     if not (np.isfinite(w1).all() and np.isfinite(w0).all()):
@@ -64,13 +69,22 @@ def ipw_influence(
     mu1 = float((w1 * y).sum() / w1.sum())
     mu0 = float((w0 * y).sum() / w0.sum())
     psi = np.column_stack([w1 * (y - mu1), w0 * (y - mu0)])
-    if propensity.design is not None:
-        x = propensity.design
+    if design is None and propensity.z is not None:
+        design = logistic_design(propensity)
+    if design is not None:
+        x = design
         a = np.vstack([((d1 * (y - mu1))[:, None] * x).mean(axis=0),
                        ((d0 * (y - mu0))[:, None] * x).mean(axis=0)])
         psi = psi + logistic_score_correction(x, t, e, a)
     phi = psi / np.array([w1.mean(), w0.mean()])
     return mu1, mu0, phi
+
+
+def logistic_design(propensity: FittedPropensity) -> np.ndarray | None:
+    """``[1, z]``: the design at which a logistic propensity solved its score equations."""
+    if propensity.z is None:
+        return None
+    return np.column_stack([np.ones(propensity.z.shape[0]), propensity.z])
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -92,9 +106,10 @@ class IPW:
     ) -> Fit:
         """Hájek IPW of every outcome for ``estimand``; ``rng`` is unused (deterministic)."""
         t = data.t
+        design = logistic_design(propensity)
         estimates = []
         for name in data.roles.outcomes:
-            mu1, mu0, phi = ipw_influence(data.y[name], t, propensity, estimand)
+            mu1, mu0, phi = ipw_influence(data.y[name], t, propensity, estimand, design)
             estimates.append(effect_from_means(
                 outcome=name, estimand=estimand, method=self.name, mu1=mu1, mu0=mu0,
                 cov=covariance_from_influence(phi), level=level, se_kind="influence_function",
