@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from truelift.errors import DataError
+from truelift.errors import MethodError
 from truelift.results import Estimate, _ToDict
 
 
@@ -38,9 +38,9 @@ class Projection(_ToDict):
 def project_linear(estimate: Estimate, *, customers: int, rollout: float) -> Projection:
     """Project ``estimate`` to ``customers * rollout`` treated customers."""
     if customers < 0:
-        raise DataError("customers", f"customer count must be >= 0, got {customers}")
+        raise MethodError(f"customers must be >= 0, got {customers}")
     if not (0.0 <= rollout <= 1.0):
-        raise DataError("rollout", f"rollout share must be in [0, 1], got {rollout}")
+        raise MethodError(f"rollout share must be in [0, 1], got {rollout}")
     reached = customers * rollout
     who = ("customers like those who received it (ATT)" if estimand_is(estimate, "ATT") else
            "customers like those who did not receive it (ATC)" if estimand_is(estimate, "ATC")

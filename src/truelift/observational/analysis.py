@@ -240,6 +240,10 @@ def observe(
         raise MethodError(f"unknown estimand {estimand!r}; choose ATT, ATE or ATC")
     if not (0.0 < level < 1.0):
         raise MethodError(f"level must be in (0, 1), got {level}")
+    if customers is not None and customers < 0:
+        raise MethodError(f"customers must be >= 0, got {customers}")
+    if not (0.0 <= rollout <= 1.0):
+        raise MethodError(f"rollout share must be in [0, 1], got {rollout}")
     methods = _resolve_methods(method)
     for m in methods:
         if estimand not in m.estimands:

@@ -184,3 +184,12 @@ def test_near_separation_completes_with_a_fail_verdict():
     assert r.verdict.status is Status.FAIL
     assert any("propensity below 0.01" in reason or "effective sample size" in reason
                for reason in r.verdict.reasons)
+
+
+@pytest.mark.parametrize(("kw", "msg"), [
+    (dict(customers=-5), r"customers must be >= 0"),
+    (dict(customers=100, rollout=1.5), r"rollout share must be in \[0, 1\]"),
+])
+def test_bad_projection_inputs_fail_before_any_work(demo_small, kw, msg):
+    with pytest.raises(MethodError, match=msg):
+        tl.observe(demo_small, **{**KW, **kw})
