@@ -351,8 +351,8 @@ def _drop_collinear(x: np.ndarray, names: list[str], tol: float = 1e-9
     if x.shape[1] == 0:
         return x, names, []
     n = x.shape[0]
-    mean = x.mean(axis=0)
-    cov = x.T @ x / n - np.outer(mean, mean)   # one pass; no centred copy of x
+    xc = x - x.mean(axis=0)          # centre first: X'X - n m m' loses precision for large means
+    cov = xc.T @ xc / n
     sd = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     sd = np.where(sd > 0, sd, 1.0)
     gram = cov / np.outer(sd, sd)

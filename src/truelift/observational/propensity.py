@@ -66,11 +66,10 @@ class LogisticPropensity:
 
         n, p = x.shape
         mean = x.mean(axis=0)
-        var = np.einsum("ij,ij->j", x, x) / n - mean**2   # one pass, no centred copy
-        sd = np.sqrt(np.clip(var, 0.0, None))
-        sd = np.where(sd > 0, sd, 1.0)
         z = np.empty((n, p))
-        np.subtract(x, mean, out=z)
+        np.subtract(x, mean, out=z)       # centre first, then the variance (exact two-pass)
+        sd = np.sqrt(np.einsum("ij,ij->j", z, z) / n)
+        sd = np.where(sd > 0, sd, 1.0)
         z /= sd
         model = LogisticRegression(C=np.inf, solver="newton-cholesky", tol=1e-10,
                                    max_iter=self.max_iter)

@@ -208,3 +208,18 @@ def test_no_warning_on_clean_data(toy):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _prep(toy)
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e6, 1e8, 1e9])
+def test_large_offset_covariate_is_kept(offset):
+    """Precision: a confounder with a huge mean and unit spread is not mistaken for collinear."""
+    rng = np.random.default_rng(8)
+    n = 20_000
+    u = rng.normal(size=n)
+    df = pd.DataFrame({"t": (rng.random(n) < 1 / (1 + np.exp(-u))).astype(int),
+                       "y": rng.normal(size=n), "c": offset + u, "z": rng.normal(size=n),
+                       "w": rng.uniform(size=n)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        p = prepare(df, Roles(treatment="t", outcomes=["y"], covariates=["z", "w", "c"]))
+    assert p.x_names == ("z", "w", "c")

@@ -98,3 +98,24 @@ def test_balance_after_exact_reweighting_is_zero():
     b = balance_table(x, ("x",), t, w, "w")
     assert b.rows[0].smd_after == pytest.approx(0.0)
     assert b.diagnostic.status is Status.OK
+
+
+def test_balance_is_exact_for_large_offsets():
+    rng = np.random.default_rng(4)
+    t = np.r_[np.ones(500), np.zeros(500)].astype(int)
+    u = rng.normal(size=(1000, 1)) + 0.3 * t[:, None]
+    a = balance_table(u, ("u",), t, None, "none").rows[0]
+    b = balance_table(u + 1e9, ("u",), t, None, "none").rows[0]
+    assert b.smd_before == pytest.approx(a.smd_before, rel=1e-6)
+    assert b.variance_ratio_before == pytest.approx(a.variance_ratio_before, rel=1e-6)
+
+
+def test_logistic_propensity_is_exact_for_large_offsets():
+    from truelift.observational.propensity import LogisticPropensity
+
+    rng = np.random.default_rng(5)
+    u = rng.normal(size=(5000, 1))
+    t = (rng.random(5000) < 1 / (1 + np.exp(-u[:, 0]))).astype(int)
+    a = LogisticPropensity().fit(u, t)
+    b = LogisticPropensity().fit(u + 1e8, t)
+    np.testing.assert_allclose(b.scores, a.scores, atol=1e-7)
