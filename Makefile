@@ -27,9 +27,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Heavy validation and timing (not part of `make test`); see benchmarks/README.md.
+# Peers (DoWhy, causalml) live in their own venv so they never touch the project's.
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -r benchmarks/requirements.txt
-	$(BIN)/python benchmarks/coverage_observational.py
+	$(BIN)/python benchmarks/coverage_observational.py --spec raw --reps 1000
+	$(BIN)/python benchmarks/coverage_observational.py --spec true --reps 1000
+	test -x benchmarks/.venv-peers/bin/python || ($(PYTHON) -m venv benchmarks/.venv-peers && \
+	  benchmarks/.venv-peers/bin/pip install --quiet -e . -r benchmarks/requirements-peers.txt)
 	$(BIN)/python benchmarks/speed_matching.py
 
 clean:
