@@ -193,3 +193,11 @@ def test_near_separation_completes_with_a_fail_verdict():
 def test_bad_projection_inputs_fail_before_any_work(demo_small, kw, msg):
     with pytest.raises(MethodError, match=msg):
         tl.observe(demo_small, **{**KW, **kw})
+
+
+def test_matching_without_replacement_warns_when_the_pool_is_thin(demo_small):
+    r = tl.observe(demo_small, method=[Matching(replace=False)], refute=False, **KW)
+    d = next(d for d in r.diagnostics if d.name == "match_pool_ratio")
+    assert d.status is Status.WARN and "prefer matching with replacement" in d.message
+    r = tl.observe(demo_small, method="match", refute=False, **KW)
+    assert not any(d.name == "match_pool_ratio" for d in r.diagnostics)
