@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from truelift.data.io import describe_source, read_columns
+from truelift.data.moments import covariance
 from truelift.errors import DataError, DataWarning, RoleError
 
 MAX_LEVELS = 100
@@ -350,9 +351,7 @@ def _drop_collinear(x: np.ndarray, names: list[str], tol: float = 1e-9
     """Drop columns that are (numerically) linear combinations of earlier ones and the intercept."""
     if x.shape[1] == 0:
         return x, names, []
-    n = x.shape[0]
-    xc = x - x.mean(axis=0)          # centre first: X'X - n m m' loses precision for large means
-    cov = xc.T @ xc / n
+    _, cov = covariance(x)           # exact for large means, no full centred copy
     sd = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     sd = np.where(sd > 0, sd, 1.0)
     gram = cov / np.outer(sd, sd)

@@ -20,6 +20,7 @@ import math
 
 import numpy as np
 
+from truelift.data.moments import weighted_moments
 from truelift.results import Diagnostic, Status, _ToDict
 
 SMD_OK = 0.1
@@ -58,19 +59,13 @@ def balance_table(
 ) -> Balance:
     """Balance of every column of ``x``; ``weights`` (one per row, 0 = unused) give "after".
 
-    All four weighted moments (each arm, before and after) come from two matrix products,
-    ``W x`` and ``W x²`` on the centred covariates, so a million rows take one pass.
+    All four weighted moments (each arm, before and after) come from one blockwise pass
+    (:func:`truelift.data.moments.weighted_moments`): exact, and no full-size temporary.
     """
     tf = t.astype(float)
     w = np.ones_like(tf) if weights is None else np.asarray(weights, dtype=float)
     wmat = np.vstack([tf, 1.0 - tf, w * tf, w * (1.0 - tf)])       # 4 x n
-    sums = wmat.sum(axis=1)[:, None]
-    shift = x.mean(axis=0)
-    xc = x - shift                   # moments are shift-invariant; centring keeps them exact
-    first = (wmat @ xc) / sums
-    second = (wmat @ np.square(xc)) / sums
-    var = np.clip(second - first**2, 0.0, None)
-    first = first + shift
+    first, var = weighted_moments(x, wmat)
     (m1, m0, am1, am0), (v1, v0, av1, av0) = first, var
     sd = np.sqrt((v1 + v0) / 2.0)
     sd = np.where(sd > 0, sd, np.nan)
