@@ -69,7 +69,8 @@ class ObservationalAnalysis(Analysis):
     """Result of :func:`observe`. Renders in a notebook, the terminal, HTML and JSON.
 
     ``estimates`` holds one :class:`Estimate` per outcome and method; ``primary`` names the
-    method whose estimate heads the summary; ``naive`` holds the unadjusted comparison.
+    method whose estimate heads the summary; ``naive`` holds the unadjusted comparison on all
+    rows read (before any trimming: it is the figure a naive readout would report).
     """
 
     kind: ClassVar[str] = "observational"
