@@ -35,11 +35,6 @@ def _check_columns(available: Sequence[str], wanted: Sequence[str]) -> None:
             raise DataError(col, f"not found in the data (columns: {shown})")
 
 
-def read_table(source: Any, columns: Sequence[str]) -> pd.DataFrame:
-    """Return the named ``columns`` of ``source`` as a pandas DataFrame (see :func:`read_columns`)."""
-    return pd.DataFrame(read_columns(source, columns))
-
-
 def read_columns(source: Any, columns: Sequence[str]) -> dict[str, pd.Series]:
     """Return the named ``columns`` of ``source`` as pandas Series, keyed by name.
 

@@ -23,7 +23,13 @@ from truelift.observational.balance import Balance, balance_table
 from truelift.observational.base import Fit, Method, Progress
 from truelift.observational.matching import Matching
 from truelift.observational.naive import naive_difference
-from truelift.observational.overlap import ESTIMANDS, Overlap, overlap_summary, trim_mask
+from truelift.observational.overlap import (
+    ESTIMANDS,
+    Overlap,
+    balancing_weights,
+    overlap_summary,
+    trim_mask,
+)
 from truelift.observational.propensity import (
     BoostedPropensity,
     FittedPropensity,
@@ -299,10 +305,7 @@ def observe(
 
     # Balance: IPW weights always (a check of the propensity model), and each matching fit.
     balances = []
-    ipw_fit = next((f for f in fits if f.method == "ipw"), None)
-    ipw_weights = (ipw_fit.weights if ipw_fit is not None else
-                   IPW().estimate(prepared, estimand=estimand, level=level, propensity=fitted,
-                                  rng=np.random.default_rng(0)).weights)
+    ipw_weights = balancing_weights(fitted.scores, prepared.t, estimand)
     balances.append(balance_table(prepared.x, prepared.x_names, prepared.t, ipw_weights, "ipw"))
     for f in fits:
         if f.method == "match":

@@ -11,12 +11,12 @@
 from __future__ import annotations
 
 import dataclasses
-import warnings
 
 import numpy as np
 from scipy.special import expit
 
 from truelift.errors import MethodError
+from truelift.observational.logistic import logistic_mle
 
 OUTCOME_MODELS = ("auto", "linear", "logistic", "gbm")
 
@@ -64,19 +64,11 @@ def fit_glm(design: np.ndarray, y: np.ndarray, kind: str) -> GLMFit:
         beta, *_ = np.linalg.lstsq(design, y, rcond=None)
         return GLMFit(kind=kind, beta=beta, converged=True)
     if kind == "logistic":
-        from sklearn.exceptions import ConvergenceWarning
-        from sklearn.linear_model import LogisticRegression
-
         if np.all(y == y[0]):
             raise MethodError("the outcome is constant within a treatment arm; "
                               "a logistic outcome model cannot be fitted")
-        model = LogisticRegression(C=np.inf, solver="newton-cholesky", tol=1e-10, max_iter=100,
-                                   fit_intercept=False)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ConvergenceWarning)
-            model.fit(design, y)
-        converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
-        return GLMFit(kind=kind, beta=model.coef_.ravel(), converged=converged)
+        _, beta, converged = logistic_mle(design, y, fit_intercept=False)
+        return GLMFit(kind=kind, beta=beta, converged=converged)
     raise MethodError(f"fit_glm does not fit {kind!r}")
 
 

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from typing import ClassVar
 
 import numpy as np
@@ -20,6 +19,7 @@ from scipy.special import expit, logit
 
 from truelift.errors import MethodError
 from truelift.observational.crossfit import cross_predict, fold_ids
+from truelift.observational.logistic import logistic_mle
 
 # A score this close to 0 or 1 is treated as the edge of the model's range.
 EPS = 1e-12
@@ -61,9 +61,6 @@ class LogisticPropensity:
                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, np.ndarray, bool]:
         """Fit on ``z = (x - mean) / sd``; returns z (row-major, which the solver is fastest on),
         mean, sd, the intercept and slopes on the z scale, and whether Newton's method converged."""
-        from sklearn.exceptions import ConvergenceWarning
-        from sklearn.linear_model import LogisticRegression
-
         n, p = x.shape
         mean = x.mean(axis=0)
         z = np.empty((n, p))
@@ -71,13 +68,8 @@ class LogisticPropensity:
         sd = np.sqrt(np.einsum("ij,ij->j", z, z) / n)
         sd = np.where(sd > 0, sd, 1.0)
         z /= sd
-        model = LogisticRegression(C=np.inf, solver="newton-cholesky", tol=1e-10,
-                                   max_iter=self.max_iter)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ConvergenceWarning)
-            model.fit(z, t)
-        converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
-        return z, mean, sd, float(model.intercept_[0]), model.coef_.ravel(), converged
+        b0, beta_z, converged = logistic_mle(z, t, fit_intercept=True, max_iter=self.max_iter)
+        return z, mean, sd, b0, beta_z, converged
 
     def fit_predict(self, x_train: np.ndarray, t_train: np.ndarray, x_test: np.ndarray,
                     rng: np.random.Generator | None = None) -> np.ndarray:
