@@ -1,0 +1,421 @@
+"""One aggregate query per readout: the per-cell sufficient statistics on the data's own engine.
+
+The readout never pulls user rows into Python unless they are already there:
+
+* a pandas DataFrame is aggregated in NumPy, with exact two-pass (centred) co-moments;
+* a CSV or Parquet path is aggregated by DuckDB in one SQL query that reads only the columns
+  needed (no Ibis import, so a file readout starts fast);
+* an Ibis table (DuckDB, Postgres, BigQuery, Snowflake, Spark, ...) is aggregated by one Ibis
+  expression executed on its backend.
+
+The query returns, per cell (variant x segments x time): the user count, and for every variable
+its sum, non-missing count, minimum and maximum, and the sums of the products that the metrics
+need. With event-level rows (``unit`` given) the rows are first summed to one row per user,
+inside the same query.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from truelift.errors import DataError
+from truelift.experiment.cells import Cells, from_sums
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Request:
+    """What to aggregate: grouping keys, variables, the pairs whose co-moments are needed.
+
+    ``unit`` (optional) is the user id of event-level rows; ``time`` (optional, one of the keys)
+    is then the user's first value (enrolment). ``dropna`` drops rows with a missing variable.
+    """
+
+    keys: tuple[str, ...]
+    variables: tuple[str, ...]
+    pairs: tuple[tuple[int, int], ...]
+    unit: str | None = None
+    time: str | None = None
+    dropna: bool = False
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Aggregated:
+    """The cells, and what was dropped on the way.
+
+    ``missing_by_column`` counts the missing values of each variable in the rows read (a row
+    may count under several columns); ``rows_dropped`` is the number of rows removed for them
+    (only with ``dropna``; otherwise missing values raise).
+    """
+
+    cells: Cells
+    missing_by_column: dict[str, int]
+    rows_dropped: int
+    source: str
+
+
+def describe(source: Any) -> str:
+    """A short description of a data source, for provenance."""
+    if _is_pandas(source):
+        return "pandas.DataFrame"
+    if isinstance(source, (str, os.PathLike)):
+        return str(source)
+    return type(source).__module__.split(".")[0] + "." + type(source).__name__
+
+
+def _is_pandas(source: Any) -> bool:
+    return type(source).__module__.startswith("pandas") and hasattr(source, "columns")
+
+
+def _is_ibis(source: Any) -> bool:
+    return type(source).__module__.startswith("ibis")
+
+
+def aggregate(source: Any, request: Request) -> Aggregated:
+    """Compute the per-cell sufficient statistics of ``request`` on ``source``'s engine."""
+    if _is_pandas(source):
+        return _pandas(source, request)
+    if isinstance(source, (str, os.PathLike)):
+        return _duckdb_file(Path(source), request)
+    if _is_ibis(source):
+        return _ibis(source, request)
+    raise DataError(None, f"unsupported data source of type {type(source).__name__}: give a pandas "
+                          "DataFrame, a CSV/Parquet path or an Ibis table")
+
+
+def _needed(request: Request) -> list[str]:
+    cols = [*request.keys, *request.variables]
+    if request.unit:
+        cols.append(request.unit)
+    return list(dict.fromkeys(cols))
+
+
+def _check_columns(available: Sequence[str], wanted: Sequence[str]) -> None:
+    have = set(available)
+    for col in wanted:
+        if col not in have:
+            shown = ", ".join(list(available)[:12]) + (", ..." if len(available) > 12 else "")
+            raise DataError(col, f"not found in the data (columns: {shown})")
+
+
+def _missing_error(column: str, count: int) -> DataError:
+    return DataError(column, f"{count:,} missing values; fill them (e.g. 0 for no revenue) or pass "
+                             "dropna=True to drop those rows (they are then counted)")
+
+
+# --------------------------------------------------------------------------------------------- pandas
+def _pandas(frame: Any, request: Request) -> Aggregated:
+    import pandas as pd
+
+    _check_columns([str(c) for c in frame.columns], _needed(request))
+    rows_read = len(frame)
+    data = {}
+    for col in request.variables:
+        s = frame[col]
+        if s.dtype == bool or str(s.dtype) == "boolean":
+            s = s.astype("Float64")
+        if not pd.api.types.is_numeric_dtype(s):
+            raise DataError(col, f"must be numeric, got dtype {s.dtype}")
+        data[col] = s.to_numpy(dtype=float, na_value=np.nan)
+    dropped: dict[str, int] = {}
+    keep = np.ones(rows_read, dtype=bool)
+    for col in request.variables:
+        miss = np.isnan(data[col])
+        count = int(miss.sum())
+        if count:
+            if not request.dropna:
+                raise _missing_error(col, count)
+            dropped[col] = count
+            keep &= ~miss
+    keep_count = int(keep.sum())
+    keys = pd.DataFrame({k: frame[k].to_numpy() for k in request.keys})
+    if request.unit is not None:
+        keys, data, keep = _pandas_to_users(frame, request, keys, data, keep)
+    elif not keep.all():
+        keys = keys.loc[keep].reset_index(drop=True)
+        data = {c: v[keep] for c, v in data.items()}
+    codes, labels = _codes(keys, list(request.keys))
+    c = len(labels)
+    p = len(request.variables)
+    n = np.bincount(codes, minlength=c).astype(float)
+    x = np.column_stack([data[v] for v in request.variables]) if p else np.zeros((len(codes), 0))
+    sums = np.column_stack([np.bincount(codes, weights=x[:, j], minlength=c) for j in range(p)]) \
+        if p else np.zeros((c, 0))
+    mean = sums / np.where(n > 0, n, 1.0)[:, None]
+    centred = x - mean[codes]
+    comoment = np.full((c, p, p), np.nan)
+    for a, b in request.pairs:
+        val = np.bincount(codes, weights=centred[:, a] * centred[:, b], minlength=c)
+        comoment[:, a, b] = val
+        comoment[:, b, a] = val
+    minimum = np.full((c, p), np.nan)
+    maximum = np.full((c, p), np.nan)
+    if p and len(codes):
+        order = np.argsort(codes, kind="stable")
+        starts = np.searchsorted(codes[order], np.arange(c))
+        minimum = np.minimum.reduceat(x[order], starts, axis=0)
+        maximum = np.maximum.reduceat(x[order], starts, axis=0)
+    cells = Cells(keys=request.keys, labels=labels, variables=request.variables, n=n, mean=mean,
+                  comoment=comoment, minimum=minimum, maximum=maximum, rows_read=rows_read)
+    return Aggregated(cells=cells, missing_by_column=dropped, rows_dropped=int(rows_read - keep_count),
+                      source="pandas.DataFrame")
+
+
+def _pandas_to_users(frame: Any, request: Request, keys: Any, data: dict[str, np.ndarray],
+                     keep: np.ndarray) -> tuple[Any, dict[str, np.ndarray], np.ndarray]:
+    """Sum event rows to one row per user (the user's first ``time`` is its enrolment)."""
+    import pandas as pd
+
+    unit = frame[request.unit].to_numpy()[keep]
+    df = keys.loc[keep].reset_index(drop=True)
+    group_keys = [k for k in request.keys if k != request.time]
+    work = pd.DataFrame({"__unit": unit, **{k: df[k] for k in group_keys},
+                         **{c: v[keep] for c, v in data.items()}})
+    if request.time is not None:
+        work["__time"] = df[request.time].to_numpy()
+    grouped = work.groupby(["__unit", *group_keys], dropna=False, sort=False)
+    users = grouped[list(data)].sum() if data else grouped.size().to_frame("__n")
+    if request.time is not None:
+        users[request.time] = grouped["__time"].min()
+    users = users.reset_index()
+    if users["__unit"].duplicated().any():
+        dup = users.loc[users["__unit"].duplicated(), "__unit"].iloc[0]
+        raise DataError(request.unit, f"user {_plain(dup)!r} appears in more than one variant or segment; a "
+                                      "user must stay in one arm and one segment for the whole test")
+    new_keys = pd.DataFrame({k: users[k].to_numpy() for k in request.keys})
+    new_data = {c: users[c].to_numpy(dtype=float) for c in data}
+    return new_keys, new_data, np.ones(len(users), dtype=bool)
+
+
+def _codes(keys: Any, names: list[str]) -> tuple[np.ndarray, tuple[tuple[Any, ...], ...]]:
+    if not names:
+        return np.zeros(len(keys), dtype=np.intp), ((),)
+    grouped = keys.groupby(names, dropna=False, sort=False)
+    codes = grouped.ngroup().to_numpy().astype(np.intp)
+    _, first = np.unique(codes, return_index=True)
+    arrays = [keys[k].to_numpy(dtype=object) for k in names]
+    labels = tuple(tuple(_plain(a[i]) for a in arrays) for i in first)
+    return codes, labels
+
+
+def _plain(v: Any) -> Any:
+    """NumPy scalars become Python values and every kind of missing becomes None."""
+    if v is None:
+        return None
+    if type(v).__name__ in ("NAType", "NaTType"):
+        return None
+    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
+        with contextlib.suppress(ValueError, TypeError):
+            v = v.item()
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    return v
+
+
+# --------------------------------------------------------------------------------------------- SQL
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql(relation: str, request: Request) -> str:
+    """The one aggregate query (DuckDB dialect) over ``relation`` (a table expression).
+
+    Missing values are counted per variable (``__m{i}``) on the rows read, before any
+    aggregation to users; with ``dropna`` the rows holding one are filtered out first.
+    """
+    keys = [_q(k) for k in request.keys]
+    where = ""
+    if request.dropna and request.variables:
+        where = " WHERE " + " AND ".join(f"{_q(v)} IS NOT NULL" for v in request.variables)
+    inner = f"(SELECT * FROM {relation}{where})" if where else relation
+    miss = [f"count(*) - count({_q(v)})" for v in request.variables]
+    events = "1"
+    if request.unit is not None:
+        group = [_q(request.unit), *[_q(k) for k in request.keys if k != request.time]]
+        sel = [*group, *[f"sum({_q(v)}) AS {_q(v)}" for v in request.variables],
+               *[f"{m} AS __m{i}" for i, m in enumerate(miss)], "count(*) AS __events"]
+        if request.time is not None:
+            sel.append(f"min({_q(request.time)}) AS {_q(request.time)}")
+        inner = f"(SELECT {', '.join(sel)} FROM {inner} GROUP BY {', '.join(group)})"
+        events = "__events"
+        miss = [f"sum(__m{i})" for i in range(len(request.variables))]
+    parts = [*keys, "count(*) AS __n", f"sum({events}) AS __rows"]
+    if request.unit is not None:
+        parts.append(f"count(DISTINCT {_q(request.unit)}) AS __units")
+    for i, v in enumerate(request.variables):
+        c = _q(v)
+        parts += [f"sum(CAST({c} AS DOUBLE)) AS __s{i}", f"{miss[i]} AS __m{i}",
+                  f"min(CAST({c} AS DOUBLE)) AS __lo{i}", f"max(CAST({c} AS DOUBLE)) AS __hi{i}"]
+    for j, (a, b) in enumerate(request.pairs):
+        va, vb = _q(request.variables[a]), _q(request.variables[b])
+        parts.append(f"sum(CAST({va} AS DOUBLE) * CAST({vb} AS DOUBLE)) AS __p{j}")
+    group_by = f" GROUP BY {', '.join(keys)}" if keys else ""
+    return f"SELECT {', '.join(parts)} FROM {inner}{group_by}"
+
+
+def _cells_from_columns(cols: dict[str, np.ndarray], request: Request
+                        ) -> tuple[Cells, np.ndarray, int, int]:
+    """Cells from the query's columns, the missing counts, the rows read and the distinct units."""
+    n = np.asarray(cols["__n"], dtype=float)
+    c, p = len(n), len(request.variables)
+    sums = np.zeros((c, p))
+    missing = np.zeros((c, p))
+    lo = np.full((c, p), np.nan)
+    hi = np.full((c, p), np.nan)
+    for i in range(p):
+        sums[:, i] = _float(cols[f"__s{i}"])
+        missing[:, i] = _float(cols[f"__m{i}"])
+        lo[:, i] = _float(cols[f"__lo{i}"])
+        hi[:, i] = _float(cols[f"__hi{i}"])
+    cross = {pair: _float(cols[f"__p{j}"]) for j, pair in enumerate(request.pairs)}
+    mean, comoment = from_sums(n, np.nan_to_num(sums), {k: np.nan_to_num(v) for k, v in cross.items()})
+    key_cols = [_objects(cols[k]) for k in request.keys]
+    labels = tuple(tuple(_plain(kc[i]) for kc in key_cols) for i in range(c))
+    rows = int(np.nansum(_float(cols["__rows"])))
+    units = int(np.nansum(_float(cols["__units"]))) if "__units" in cols else int(n.sum())
+    cells = Cells(keys=request.keys, labels=labels, variables=request.variables, n=n, mean=mean,
+                  comoment=comoment, minimum=lo, maximum=hi, rows_read=rows)
+    return cells, missing, rows, units
+
+
+def _objects(values: Any) -> np.ndarray:
+    """A key column as an object array, NULLs (a masked array's mask) as None."""
+    if isinstance(values, np.ma.MaskedArray):
+        out = np.asarray(values.data).astype(object)
+        out[np.ma.getmaskarray(values)] = None
+        return out
+    return np.asarray(values).astype(object)
+
+
+def _float(values: Any) -> np.ndarray:
+    if isinstance(values, np.ma.MaskedArray):
+        return values.astype(float).filled(np.nan)
+    return np.asarray(values, dtype=float)
+
+
+def _check_units(cells: Cells, request: Request, units: int) -> None:
+    """Event-level rows: every user must sit in exactly one cell."""
+    if request.unit is not None and units != int(cells.n.sum()):
+        raise DataError(request.unit, f"{int(cells.n.sum()) - units:,} users appear in more than one "
+                                      "variant or segment; a user must stay in one arm and one "
+                                      "segment for the whole test")
+
+
+def _run_sql(execute: Any, relation: str, request: Request) -> Aggregated:
+    """Run the query; with missing values, raise (or, with dropna, rerun without those rows)."""
+    plain = dataclasses.replace(request, dropna=False)
+    cells, miss, rows, units = _cells_from_columns(execute(_sql(relation, plain), plain), plain)
+    missing = {v: int(miss[:, i].sum()) for i, v in enumerate(request.variables) if miss[:, i].sum() > 0}
+    if missing and not request.dropna:
+        col, count = next(iter(missing.items()))
+        raise _missing_error(col, count)
+    if missing:
+        cells, _, kept, units = _cells_from_columns(execute(_sql(relation, request), request), request)
+        cells = dataclasses.replace(cells, rows_read=rows)
+        _check_units(cells, request, units)
+        return Aggregated(cells=cells, missing_by_column=missing, rows_dropped=rows - kept, source="")
+    _check_units(cells, request, units)
+    return Aggregated(cells=cells, missing_by_column={}, rows_dropped=0, source="")
+
+
+def _duckdb_file(path: Path, request: Request) -> Aggregated:
+    import duckdb
+
+    if not path.exists():
+        raise DataError(None, f"file not found: {path}")
+    suffix = path.suffix.lower()
+    reader = {".csv": "read_csv", ".tsv": "read_csv", ".parquet": "read_parquet",
+              ".pq": "read_parquet"}.get(suffix)
+    if reader is None:
+        raise DataError(None, f"cannot read {path.name}: use a .csv or .parquet file")
+    con = duckdb.connect()
+    try:
+        literal = "'" + str(path).replace("'", "''") + "'"
+        relation = f"{reader}({literal})"
+        schema = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+        types = {row[0]: str(row[1]) for row in schema}
+        _check_columns(list(types), _needed(request))
+        _check_numeric(types, request.variables)
+
+        def execute(sql: str, _request: Request) -> dict[str, np.ndarray]:
+            return con.execute(sql).fetchnumpy()
+
+        return dataclasses.replace(_run_sql(execute, relation, request), source=str(path))
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise DataError(None, f"cannot aggregate {path.name}: {first}") from None
+    finally:
+        con.close()
+
+
+_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+            "UBIGINT", "FLOAT", "DOUBLE", "REAL", "DECIMAL", "BOOLEAN", "INT", "UHUGEINT")
+
+
+def _check_numeric(types: dict[str, str], variables: Sequence[str]) -> None:
+    for v in variables:
+        t = types[v].upper()
+        if not t.startswith(_NUMERIC):
+            raise DataError(v, f"must be numeric, got type {types[v]}")
+
+
+# --------------------------------------------------------------------------------------------- Ibis
+def ibis_expression(table: Any, request: Request) -> Any:
+    """The aggregate as an Ibis expression (compiles to one query on any Ibis backend).
+
+    The same statistics as the DuckDB SQL of :func:`_sql`, column for column.
+    """
+    t = table
+    if request.dropna and request.variables:
+        cond = t[request.variables[0]].notnull()
+        for v in request.variables[1:]:
+            cond = cond & t[v].notnull()
+        t = t.filter(cond)
+    miss = {i: t.count() - t[v].count() for i, v in enumerate(request.variables)}
+    if request.unit is not None:
+        group = [request.unit, *[k for k in request.keys if k != request.time]]
+        per_user: dict[str, Any] = {v: t[v].sum() for v in request.variables}
+        per_user.update({f"__m{i}": m for i, m in miss.items()})
+        per_user["__events"] = t.count()
+        if request.time is not None:
+            per_user[request.time] = t[request.time].min()
+        t = t.group_by(group).aggregate(**per_user)
+        miss = {i: t[f"__m{i}"].sum() for i in range(len(request.variables))}
+    aggs: dict[str, Any] = {"__n": t.count()}
+    aggs["__rows"] = t["__events"].sum() if request.unit is not None else t.count()
+    if request.unit is not None:
+        aggs["__units"] = t[request.unit].nunique()
+    for i, v in enumerate(request.variables):
+        col = t[v].cast("float64")
+        aggs[f"__s{i}"] = col.sum()
+        aggs[f"__m{i}"] = miss[i]
+        aggs[f"__lo{i}"] = col.min()
+        aggs[f"__hi{i}"] = col.max()
+    for j, (a, b) in enumerate(request.pairs):
+        aggs[f"__p{j}"] = (t[request.variables[a]].cast("float64")
+                           * t[request.variables[b]].cast("float64")).sum()
+    if request.keys:
+        return t.group_by(list(request.keys)).aggregate(**aggs)
+    return t.aggregate(**aggs)
+
+
+def _ibis(table: Any, request: Request) -> Aggregated:
+    schema = table.schema()
+    _check_columns(list(schema.names), _needed(request))
+    for v in request.variables:
+        dtype = schema[v]
+        if not (dtype.is_numeric() or dtype.is_boolean()):
+            raise DataError(v, f"must be numeric, got type {dtype}")
+
+    def execute(_sql_text: str, req: Request) -> dict[str, np.ndarray]:
+        frame = ibis_expression(table, req).to_pandas()
+        return {c: frame[c].to_numpy() for c in frame.columns}
+
+    return dataclasses.replace(_run_sql(execute, "", request), source=describe(table))

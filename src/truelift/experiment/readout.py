@@ -1,0 +1,486 @@
+"""``readout``: the whole readout of a randomized A/B/n test, from a table to a verdict.
+
+Steps: validate the roles at the door; one aggregate query for the sufficient statistics of
+every cell (variant x segments x enrolment time) on the data's own engine; the sample-ratio
+check; every metric for every variant against control (CUPED when covariates are given);
+multiple-testing adjustment over the chosen family; always-valid or group-sequential inference
+when the test is monitored; the Bayesian readout; segment and funnel breakdowns; and a verdict
+derived from the diagnostics.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+
+from truelift import __version__
+from truelift.errors import DataError, MethodError, RoleError
+from truelift.experiment import sequential as seq
+from truelift.experiment.aggregate import Request, aggregate
+from truelift.experiment.breakdown import (
+    FunnelStage,
+    SegmentBreakdown,
+    check_funnel,
+    funnel_breakdown,
+    segment_breakdown,
+)
+from truelift.experiment.cells import Cells
+from truelift.experiment.lift import Lift, compare
+from truelift.experiment.metrics import Auto, Metric, Proportion, Ratio, check_metric_columns, resolve_metrics
+from truelift.experiment.srm import SampleRatio, sample_ratio
+from truelift.inference.multiplicity import CORRECTIONS, benjamini_hochberg, holm
+from truelift.results import Analysis, Diagnostic, Provenance, Status, Verdict, _ToDict
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Arm(_ToDict):
+    """One arm: its label, users and planned share."""
+
+    label: Any
+    users: int
+    planned_share: float
+    control: bool
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class MetricInfo(_ToDict):
+    """A metric as read out: its name, kind, role and CUPED covariates."""
+
+    name: str
+    kind: str
+    role: str
+    description: str
+    covariates: tuple[str, ...]
+    binary: bool
+    higher_is_better: bool
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Readout(Analysis):
+    """Result of :func:`readout`. Renders in a notebook, the terminal, HTML and JSON.
+
+    ``lifts`` holds one :class:`~truelift.experiment.lift.Lift` per metric and variant (primary
+    metrics first, then guardrails); raw p-values sit in each estimate, adjusted ones beside them.
+    """
+
+    kind: ClassVar[str] = "readout"
+
+    variant_column: str
+    control: Any
+    arms: tuple[Arm, ...]
+    metrics: tuple[MetricInfo, ...]
+    lifts: tuple[Lift, ...]
+    alpha: float
+    level: float
+    correction: str
+    family: str
+    srm: SampleRatio
+    sequential: seq.Monitoring | None
+    bayes: tuple[Any, ...]
+    segments: tuple[SegmentBreakdown, ...]
+    funnel: tuple[FunnelStage, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    verdict: Verdict
+    provenance: Provenance
+
+    def lift(self, metric: str | None = None, variant: Any = None) -> Lift:
+        """The lift of ``metric`` (default: the first) for ``variant`` (default: the first)."""
+        for lift in self.lifts:
+            if (metric is None or lift.metric == metric) and (variant is None or lift.variant == variant):
+                return lift
+        raise KeyError(f"no lift for metric {metric!r} and variant {variant!r}")
+
+    def to_frame(self) -> Any:
+        """The lifts as a tidy pandas DataFrame (one row per metric x variant)."""
+        import pandas as pd
+
+        rows = []
+        for lift in self.lifts:
+            est = lift.estimate
+            rel = est.relative
+            rows.append({
+                "metric": lift.metric, "role": lift.role, "kind": lift.kind, "variant": lift.variant,
+                "control_value": lift.control_value, "variant_value": lift.variant_value,
+                "lift": est.value, "se": est.se, "ci_low": est.ci[0], "ci_high": est.ci[1],
+                "relative": rel.value if rel else np.nan,
+                "relative_ci_low": rel.ci[0] if rel else np.nan,
+                "relative_ci_high": rel.ci[1] if rel else np.nan,
+                "pvalue": est.pvalue, "pvalue_holm": lift.pvalue_holm, "pvalue_bh": lift.pvalue_bh,
+                "significant": lift.significant, "test": est.method,
+                "variance_reduction": lift.cuped.variance_reduction if lift.cuped else np.nan,
+                "n_variant": est.n_treated, "n_control": est.n_control,
+            })
+        return pd.DataFrame(rows)
+
+
+def _names(value: str | Sequence[str] | None, what: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    out = tuple(value)
+    for v in out:
+        if not isinstance(v, str) or not v:
+            raise RoleError(f"{what}: every entry must be a column name, got {v!r}")
+    return out
+
+
+def _pairs(variables: list[str], groups: list[tuple[str, ...]]) -> tuple[tuple[int, int], ...]:
+    pos = {v: i for i, v in enumerate(variables)}
+    pairs: set[tuple[int, int]] = set()
+    for group in groups:
+        idx = sorted(pos[v] for v in group)
+        for a_i, a in enumerate(idx):
+            for b in idx[a_i:]:
+                pairs.add((a, b))
+    return tuple(sorted(pairs))
+
+
+def readout(
+    data: Any,
+    *,
+    variant: str,
+    control: Any = None,
+    metrics: Sequence[str | Metric] | str | Metric,
+    guardrails: Sequence[str | Metric] | str | Metric = (),
+    covariates: Mapping[str, Sequence[str]] | Sequence[str] | str | None = None,
+    segments: Sequence[str] | str = (),
+    funnel: Sequence[str] = (),
+    time: str | None = None,
+    unit: str | None = None,
+    expected_split: Mapping[Any, float] | Sequence[float] | None = None,
+    alpha: float = 0.05,
+    correction: str = "holm",
+    family: str = "primary",
+    relative: str = "delta",
+    sequential: str | None = None,
+    horizon: int | None = None,
+    bayes: bool = True,
+    srm_threshold: float = 0.001,
+    dropna: bool = False,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> Readout:
+    """Read out a randomized A/B/n test: every metric, every variant against control.
+
+    Args:
+        data: a pandas DataFrame, a CSV/Parquet path (aggregated by DuckDB) or an Ibis table
+            (aggregated on its backend: DuckDB, Postgres, BigQuery, Snowflake, Spark, ...). Only
+            the per-cell sufficient statistics leave the engine.
+        variant: the column holding each user's arm.
+        control: the control arm's label (default: ``"control"`` if present).
+        metrics: primary metrics: a column (a 0/1 column is a proportion, else a mean),
+            ``"name=numerator/denominator"`` for a ratio of means (AOV, CTR), or a
+            :class:`~truelift.experiment.metrics.Metric`.
+        guardrails: metrics watched for harm; kept out of the corrected family by default.
+        covariates: CUPED pre-period covariates: one list for every metric, or per metric name.
+        segments: pre-specified segment columns for per-segment lifts.
+        funnel: nested 0/1 stage columns, in funnel order, for the funnel breakdown.
+        time: enrolment time (e.g. day) for the cumulative path and sequential monitoring.
+        unit: user id, when rows are events: rows are summed to users first.
+        expected_split: planned share per arm (mapping label -> share, or shares in the arms'
+            sorted order); equal shares by default. Its labels are the planned arms: a planned
+            arm with no users is an error.
+        alpha: significance level; intervals are at ``1 - alpha``.
+        correction: ``"holm"`` (family-wise error) or ``"bh"`` (false discovery rate), or
+            ``"none"``; both adjusted p-values are reported, this one drives ``significant``.
+        family: ``"primary"`` (primary metrics x variants; guardrails apart) or ``"all"``.
+        relative: relative-lift interval by ``"delta"`` method or ``"fieller"``.
+        sequential: ``None`` (fixed horizon), ``"always-valid"`` (normal-mixture confidence
+            sequence: valid however often one looks), ``"obrien-fleming"`` or ``"pocock"``
+            (group-sequential alpha spending over the looks at each ``time`` value).
+        horizon: planned total users, for sequential designs (the mixture is tuned to it; the
+            group-sequential information fractions are ``n / horizon``).
+        bayes: add the Bayesian readout (posterior of the lift, P(best), expected loss).
+        srm_threshold: p-value below which the split is declared mismatched.
+        dropna: drop rows with a missing metric or covariate value (counted) instead of raising.
+        seed: seed of the Monte Carlo parts of the Bayesian readout.
+        progress: optional callback ``(stage, done, total)``.
+    """
+    if not (0.0 < alpha < 1.0):
+        raise MethodError(f"alpha must be in (0, 1), got {alpha!r}")
+    if correction not in CORRECTIONS:
+        raise MethodError(f"correction {correction!r}: use one of {', '.join(CORRECTIONS)}")
+    if family not in ("primary", "all"):
+        raise MethodError(f"family {family!r}: use 'primary' or 'all'")
+    if relative not in ("delta", "fieller"):
+        raise MethodError(f"relative {relative!r}: use 'delta' or 'fieller'")
+    if sequential not in (None, *seq.SEQUENTIAL):
+        raise MethodError(f"sequential {sequential!r}: use one of {', '.join(seq.SEQUENTIAL)}")
+    if sequential in ("obrien-fleming", "pocock") and (time is None or horizon is None):
+        raise MethodError(f"sequential={sequential!r} needs time= (the looks) and horizon= (planned users)")
+    level = 1.0 - alpha
+    if not isinstance(variant, str) or not variant:
+        raise RoleError("variant: give the name of the column holding each user's arm")
+    seg_cols = _names(segments, "segments")
+    stages = _names(funnel, "funnel")
+    metric_list = [metrics] if isinstance(metrics, (str, Metric)) else list(metrics)
+    guard_list = [guardrails] if isinstance(guardrails, (str, Metric)) else list(guardrails)
+    resolved = resolve_metrics([*metric_list, *guard_list], covariates)
+    primary, guards = resolved[:len(metric_list)], resolved[len(metric_list):]
+    if not primary:
+        raise RoleError("metrics: give at least one metric")
+    names = [m.name for m in (*primary, *guards)]
+    if len(set(names)) < len(names):
+        raise RoleError(f"metric names must be unique, got {names}")
+    roles = {variant: "variant"}
+    for c in seg_cols:
+        roles[c] = "a segment"
+    if time is not None:
+        roles[time] = "time"
+    if unit is not None:
+        roles[unit] = "unit"
+    if len(roles) < 1 + len(seg_cols) + (time is not None) + (unit is not None):
+        raise RoleError("variant, segments, time and unit must be different columns")
+    for m in (*primary, *guards):
+        check_metric_columns(m, roles)
+    for s in stages:
+        if s in roles:
+            raise RoleError(f"column {s!r} is both a funnel stage and the {roles[s]}")
+
+    keys = (variant, *seg_cols, *((time,) if time is not None else ()))
+    variables = list(dict.fromkeys([v for m in (*primary, *guards) for v in (*m.variables, *m.covariates)]
+                                   + list(stages)))
+    groups = [(*m.variables, *m.covariates) for m in (*primary, *guards)]
+    groups += [tuple(stages[max(k - 1, 0):k + 1]) for k in range(len(stages))]
+    request = Request(keys=keys, variables=tuple(variables), pairs=_pairs(variables, groups), unit=unit,
+                      time=time, dropna=dropna)
+    if progress:
+        progress("aggregate", 0, 1)
+    agg = aggregate(data, request)
+    if progress:
+        progress("aggregate", 1, 1)
+    cells = agg.cells
+    rows_dropped = {f"missing {k}": v for k, v in agg.missing_by_column.items()} if agg.rows_dropped else {}
+    missing_arm = cells.where(**{variant: None})
+    if missing_arm.any():
+        rows_dropped["variant missing"] = int(cells.n[missing_arm].sum())
+        cells = cells.drop(missing_arm)
+    if cells.n.sum() == 0:
+        raise DataError(variant, "no users with a variant label")
+
+    labels = cells.levels(variant)
+    planned, shares = _planned_arms(labels, expected_split, variant)
+    counts = {a: int(cells.n[cells.where(**{variant: a})].sum()) for a in planned}
+    for a, n in counts.items():
+        if n == 0:
+            raise DataError(variant, f"variant {a!r} has no users")
+    control = _control(control, planned, variant)
+    if len(planned) < 2:
+        raise DataError(variant, f"only one variant ({planned[0]!r}); a test needs control and at least "
+                                 "one variant")
+    variants = [a for a in planned if a != control]
+    primary = [_resolve(m, cells) for m in primary]
+    guards = [_resolve(m, cells) for m in guards]
+    if stages:
+        check_funnel(cells, stages)
+
+    arms_order = [control, *variants]
+    srm = sample_ratio(arms_order, [counts[a] for a in arms_order],
+                       [shares[planned.index(a)] for a in arms_order], threshold=srm_threshold)
+    moments = {a: cells.total(cells.where(**{variant: a})) for a in arms_order}
+
+    lifts: list[Lift] = []
+    for role, group in (("primary", primary), ("guardrail", guards)):
+        for m in group:
+            for v in variants:
+                lifts.append(compare(m, moments[v], moments[control], variant_label=v,
+                                     control_label=control, role=role, level=level, relative=relative))
+    monitoring = None
+    if sequential is not None or time is not None:
+        all_metrics = [*primary, *guards]
+        monitoring = seq.monitor(cells, all_metrics, variant_col=variant, control=control, variants=variants,
+                                 time=time, method=sequential, horizon=horizon, alpha=alpha, level=level)
+        if sequential is not None:
+            lifts = [seq.attach(lift, monitoring) for lift in lifts]
+    lifts = _adjust(lifts, family=family, correction=correction, alpha=alpha)
+
+    bayes_out: tuple[Any, ...] = ()
+    if bayes:
+        from truelift.experiment.bayes_readout import bayes_readout
+
+        bayes_out = tuple(bayes_readout(m, moments, control=control, level=level, seed=seed)
+                          for m in (*primary, *guards))
+    pooled = {(lift.metric, lift.variant): lift for lift in lifts}
+    breakdowns = tuple(
+        segment_breakdown(cells, col, variant_col=variant, control=control, variants=variants,
+                          metrics=[*primary, *guards], pooled=pooled, level=level, relative=relative)
+        for col in seg_cols)
+    funnel_out = funnel_breakdown(cells, stages, variant_col=variant, control=control, variants=variants,
+                                  level=level, relative=relative) if stages else ()
+
+    arms = tuple(Arm(label=a, users=counts[a], planned_share=srm.expected_share[i], control=a == control)
+                 for i, a in enumerate(arms_order))
+    infos = tuple(MetricInfo(name=m.name, kind=m.kind, role=role, description=m.describe(),
+                             covariates=tuple(m.covariates), binary=m.binary,
+                             higher_is_better=m.higher_is_better)
+                  for role, group in (("primary", primary), ("guardrail", guards)) for m in group)
+    diagnostics = _diagnostics(srm, lifts, breakdowns, monitoring, alpha=alpha)
+    verdict = Verdict.from_diagnostics(diagnostics, subject="Readout")
+    if srm.mismatch:
+        verdict = dataclasses.replace(verdict, headline="Readout: FAIL. The split of users does not match "
+                                      "the plan (sample-ratio mismatch): the arms are not comparable and "
+                                      "no lift in this readout can be trusted until the cause is found.")
+    params = {"variant": variant, "control": control, "metrics": [m.name for m in primary],
+              "guardrails": [m.name for m in guards], "covariates": {m.name: list(m.covariates)
+                                                                     for m in (*primary, *guards)},
+              "segments": list(seg_cols), "funnel": list(stages), "time": time, "unit": unit,
+              "alpha": alpha, "correction": correction, "family": family, "relative": relative,
+              "sequential": sequential, "horizon": horizon, "srm_threshold": srm_threshold,
+              "dropna": dropna}
+    used = int(sum(counts.values()))
+    prov = Provenance(truelift_version=__version__, parameters=params, seed=seed if bayes else None,
+                      rows_read=cells.rows_read, rows_used=used, rows_dropped=rows_dropped,
+                      source=agg.source)
+    return Readout(variant_column=variant, control=control, arms=arms, metrics=infos, lifts=tuple(lifts),
+                   alpha=alpha, level=level, correction=correction, family=family, srm=srm,
+                   sequential=monitoring, bayes=bayes_out, segments=breakdowns, funnel=funnel_out,
+                   diagnostics=diagnostics, verdict=verdict, provenance=prov)
+
+
+def _planned_arms(labels: list[Any], expected: Mapping[Any, float] | Sequence[float] | None,
+                  variant: str) -> tuple[list[Any], list[float]]:
+    if expected is None:
+        return labels, [1.0 / len(labels)] * len(labels)
+    if isinstance(expected, Mapping):
+        planned = list(expected)
+        extra = [a for a in labels if a not in expected]
+        if extra:
+            raise DataError(variant, f"label {extra[0]!r} is not in expected_split "
+                                     f"({', '.join(map(repr, planned))})")
+        shares = [float(expected[a]) for a in planned]
+    else:
+        shares = [float(s) for s in expected]
+        if len(shares) != len(labels):
+            raise MethodError(f"expected_split has {len(shares)} shares but the data has {len(labels)} "
+                              f"variants ({', '.join(map(repr, labels))})")
+        planned = labels
+    if any(not (s > 0) or not math.isfinite(s) for s in shares):
+        raise MethodError("expected_split: every share must be > 0")
+    total = sum(shares)
+    return planned, [s / total for s in shares]
+
+
+def _control(control: Any, planned: list[Any], variant: str) -> Any:
+    if control is None:
+        if "control" in planned:
+            return "control"
+        raise RoleError(f"control: name the control arm of {variant!r} (labels: "
+                        f"{', '.join(map(repr, planned))})")
+    if control in planned:
+        return control
+    # A label typed on the command line arrives as a string: match it against the labels' text.
+    text = [a for a in planned if str(a) == str(control)]
+    if len(text) == 1:
+        return text[0]
+    raise DataError(variant, f"control label {control!r} not found (labels: {', '.join(map(repr, planned))})")
+
+
+def _resolve(metric: Metric, cells: Cells) -> Metric:
+    """Decide Auto metrics from the data and check proportions and ratio denominators."""
+    total = cells.total()
+    col_checks = [metric.column] if isinstance(metric, (Auto, Proportion)) else []
+    for col in col_checks:
+        i = total.index([col])[0]
+        lo, hi = float(np.nanmin(cells.minimum[:, i])), float(np.nanmax(cells.maximum[:, i]))
+        m = total.mean[i]
+        binary = lo >= 0 and hi <= 1 and abs(total.comoment[i, i] - total.n * m * (1 - m)) <= 1e-6 * total.n
+        if isinstance(metric, Auto):
+            return metric.resolve(binary)
+        if not binary:
+            raise DataError(col, f"a proportion metric must be 0/1 per user (values from {lo:g} to {hi:g})")
+    if isinstance(metric, Ratio):
+        for col in metric.variables:
+            i = total.index([col])[0]
+            lo = float(np.nanmin(cells.minimum[:, i]))
+            if lo < 0:
+                raise DataError(col, f"negative values (minimum {lo:g}) in a ratio metric's "
+                                     f"{'denominator' if col == metric.denominator else 'numerator'}; "
+                                     "counts and amounts per user must be >= 0")
+        j = total.index([metric.denominator])[0]
+        if total.mean[j] == 0:
+            raise DataError(metric.denominator, f"is 0 for every user, so the ratio {metric.name!r} is "
+                                                "undefined")
+    return metric
+
+
+def _adjust(lifts: list[Lift], *, family: str, correction: str, alpha: float) -> list[Lift]:
+    """Holm and BH over the family; guardrails are a family of their own unless family='all'."""
+    out = list(lifts)
+    groups = [[i for i, lift in enumerate(out)]] if family == "all" else [
+        [i for i, lift in enumerate(out) if lift.role == "primary"],
+        [i for i, lift in enumerate(out) if lift.role == "guardrail"]]
+    for idx in groups:
+        if not idx:
+            continue
+        p = [out[i].decision_pvalue for i in idx]
+        h, b = holm(p), benjamini_hochberg(p)
+        for j, i in enumerate(idx):
+            chosen = {"holm": h[j], "bh": b[j], "none": p[j]}[correction]
+            out[i] = dataclasses.replace(out[i], pvalue_holm=float(h[j]), pvalue_bh=float(b[j]),
+                                         significant=bool(chosen < alpha))
+    return out
+
+
+def _diagnostics(srm: SampleRatio, lifts: list[Lift], breakdowns: tuple[SegmentBreakdown, ...],
+                 monitoring: seq.Monitoring | None, *, alpha: float) -> tuple[Diagnostic, ...]:
+    out = []
+    shares = ", ".join(f"{lab}: {o:.1%} (planned {e:.1%})"
+                       for lab, o, e in zip(srm.labels, srm.observed_share, srm.expected_share, strict=True))
+    if srm.mismatch:
+        out.append(Diagnostic(name="sample_ratio", value=srm.pvalue, threshold=srm.threshold,
+                              status=Status.FAIL,
+                              message=f"Sample-ratio mismatch: the split is {shares}; chi-square p = "
+                                      f"{srm.pvalue:.2g} < {srm.threshold:g}. Users were lost or added "
+                                      "unevenly, so the readout cannot be trusted."))
+    else:
+        out.append(Diagnostic(name="sample_ratio", value=srm.pvalue, threshold=srm.threshold,
+                              status=Status.OK,
+                              message=f"The split matches the plan ({shares}; p = {srm.pvalue:.2g})."))
+    for lift in lifts:
+        if lift.cuped is None:
+            continue
+        worst = max((abs(z) for z in lift.cuped.imbalance_z), default=0.0)
+        if worst > 3.29:  # two-sided p < 0.001
+            out.append(Diagnostic(
+                name=f"pre_period_balance:{lift.metric}:{lift.variant}", value=worst, threshold=3.29,
+                status=Status.WARN,
+                message=f"The pre-period covariates of {lift.metric!r} differ between {lift.variant!r} and "
+                        f"control (|z| = {worst:.1f}); randomization may be broken."))
+    for lift in lifts:
+        if lift.role != "guardrail":
+            continue
+        worse = lift.estimate.value < 0 if _higher_better(lift) else lift.estimate.value > 0
+        p = lift.decision_pvalue
+        if worse and p < alpha:
+            out.append(Diagnostic(
+                name=f"guardrail:{lift.metric}:{lift.variant}", value=p, threshold=alpha, status=Status.WARN,
+                message=f"Guardrail {lift.metric!r} got worse in {lift.variant!r} (p = {p:.2g})."))
+    for b in breakdowns:
+        for h in b.heterogeneity:
+            if h.simpson:
+                out.append(Diagnostic(
+                    name=f"simpson:{b.column}:{h.metric}:{h.variant}", value=h.pooled, status=Status.WARN,
+                    message=f"Simpson's paradox on {h.metric!r} ({h.variant!r}): the pooled lift has the "
+                            f"opposite sign to the lift in every {b.column!r} segment; the split differs "
+                            f"by segment (p = {b.split.pvalue:.2g}), so trust the segment lifts and "
+                            "find why."))
+        if b.split.pvalue < 0.001:
+            out.append(Diagnostic(
+                name=f"split_by_segment:{b.column}", value=b.split.pvalue, threshold=0.001,
+                status=Status.WARN,
+                message=f"The split differs between {b.column!r} segments (chi-square p = "
+                        f"{b.split.pvalue:.2g}); pooled lifts may be confounded by {b.column!r}."))
+    if monitoring is not None:
+        out.extend(monitoring.diagnostics)
+    return tuple(out)
+
+
+def _higher_better(lift: Lift) -> bool:
+    return lift.higher_is_better
