@@ -10,6 +10,12 @@ HTML and JSON)::
                         covariates=["engagement_score", "past_purchases",
                                     "account_age_days", "device_type"])
 
+    test, truth = tl.datasets.homepage_test(n=40_000, seed=1)
+    result = tl.readout(test, variant="variant", control="control",
+                        metrics=["purchased", "revenue", "aov=revenue/orders"],
+                        covariates=["revenue_pre"], segments=["device"])
+    tl.plan("proportion", baseline=0.05, mde=0.1, relative=True, daily_traffic=20_000)
+
 Heavy modules are imported on first use, so ``import truelift`` stays light.
 """
 
@@ -23,6 +29,15 @@ __version__ = "0.1.0"
 _LAZY = {
     "observe": ("truelift.observational.analysis", "observe"),
     "ObservationalAnalysis": ("truelift.observational.analysis", "ObservationalAnalysis"),
+    "readout": ("truelift.experiment.readout", "readout"),
+    "Readout": ("truelift.experiment.readout", "Readout"),
+    "plan": ("truelift.experiment.plan", "plan"),
+    "Plan": ("truelift.experiment.plan", "Plan"),
+    "factorial": ("truelift.experiment.factorial", "factorial"),
+    "Factorial": ("truelift.experiment.factorial", "Factorial"),
+    "Proportion": ("truelift.experiment.metrics", "Proportion"),
+    "Mean": ("truelift.experiment.metrics", "Mean"),
+    "Ratio": ("truelift.experiment.metrics", "Ratio"),
     "Estimate": ("truelift.results", "Estimate"),
     "Diagnostic": ("truelift.results", "Diagnostic"),
     "Verdict": ("truelift.results", "Verdict"),
@@ -37,14 +52,18 @@ _LAZY = {
 }
 
 __all__ = [
-    "DataError", "Diagnostic", "Estimate", "MethodError", "ObservationalAnalysis", "RoleError",
-    "Status", "TrueliftError", "TrueliftWarning", "Verdict", "__version__", "datasets", "methods",
-    "observe",
+    "DataError", "Diagnostic", "Estimate", "Factorial", "Mean", "MethodError", "ObservationalAnalysis",
+    "Plan", "Proportion", "Ratio", "Readout", "RoleError", "Status", "TrueliftError", "TrueliftWarning",
+    "Verdict", "__version__", "datasets", "factorial", "methods", "observe", "plan", "readout",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
     from truelift import datasets
     from truelift.errors import DataError, MethodError, RoleError, TrueliftError, TrueliftWarning
+    from truelift.experiment.factorial import Factorial, factorial
+    from truelift.experiment.metrics import Mean, Proportion, Ratio
+    from truelift.experiment.plan import Plan, plan
+    from truelift.experiment.readout import Readout, readout
     from truelift.observational.analysis import ObservationalAnalysis, observe
     from truelift.results import Diagnostic, Estimate, Status, Verdict
 

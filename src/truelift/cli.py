@@ -282,6 +282,112 @@ def observe(
     _strict_exit(analysis, strict)
 
 
+def parse_cuped(values: Sequence[str] | None) -> dict[str, list[str]] | list[str] | None:
+    """``--cuped METRIC:COV[,COV]`` per metric, or ``--cuped COV[,COV]`` for every metric."""
+    if not values:
+        return None
+    per_metric: dict[str, list[str]] = {}
+    common: list[str] = []
+    for v in values:
+        if ":" in v:
+            metric, covs = v.split(":", 1)
+            if not metric.strip() or not _names(covs):
+                raise BadInput(f"--cuped must be METRIC:COV[,COV] or COV[,COV]; got {v!r}")
+            per_metric.setdefault(metric.strip(), []).extend(_names(covs))
+        else:
+            common.extend(_names(v))
+    if per_metric and common:
+        raise BadInput("--cuped: give covariates per metric (METRIC:COV) or for all metrics, not both")
+    return per_metric or common
+
+
+def parse_split(text: str | None) -> dict[Any, float] | list[float] | None:
+    """``--split control=0.5,treatment=0.5`` or ``--split 50,50`` (shares in sorted label order)."""
+    if text is None:
+        return None
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    try:
+        if all("=" in p for p in parts):
+            return {parse_label(k.strip()): float(v) for k, v in (p.split("=", 1) for p in parts)}
+        return [float(p) for p in parts]
+    except ValueError:
+        raise BadInput(f"--split must be LABEL=SHARE,... or SHARE,...; got {text!r}") from None
+
+
+def _run(quiet: bool, entry: Callable[..., Any], **kwargs: Any) -> Any:
+    """Run a public entry with a progress bar; show library warnings as one-liners."""
+    with _progress(not quiet) as progress, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        analysis = entry(progress=progress, **kwargs) if "progress" in entry.__code__.co_varnames \
+            else entry(**kwargs)
+    if not quiet:
+        from truelift.errors import TrueliftWarning
+
+        err = _stderr()
+        for w in caught:
+            if issubclass(w.category, TrueliftWarning):
+                err.print("warning: " + " ".join(str(w.message).split()), markup=False)
+    return analysis
+
+
+@app.command()
+def readout(
+    file: Annotated[Path, typer.Argument(help="CSV or Parquet file: one row per user (or per event "
+                                         "with --unit).", metavar="FILE", show_default=False)],
+    variant: Annotated[str, typer.Option("--variant", help="The column holding each user's arm.",
+                                         show_default=False)],
+    metric: Annotated[list[str], typer.Option("--metric", help="Primary metric: a column (0/1 = "
+                                              "proportion, else mean) or NAME=NUM/DEN for a ratio; "
+                                              "repeat.", show_default=False)],
+    control: Annotated[str | None, typer.Option(help="Label of the control arm (tried as int, then "
+                                                "float, else text). [default: control]")] = None,
+    guardrail: Annotated[list[str] | None, typer.Option(help="Guardrail metric (same forms); "
+                                                        "repeat.")] = None,
+    cuped: Annotated[list[str] | None, typer.Option(help="CUPED pre-period covariates: METRIC:COV[,COV] "
+                                                    "or COV[,COV] for every metric; repeat.")] = None,
+    segment: Annotated[list[str] | None, typer.Option(help="Segment column; repeat or comma "
+                                                      "list.")] = None,
+    funnel: Annotated[str | None, typer.Option(help="Nested 0/1 funnel stage columns, in order, comma "
+                                               "separated.")] = None,
+    time: Annotated[str | None, typer.Option(help="Enrolment time column (e.g. day): cumulative "
+                                             "path and sequential looks.")] = None,
+    unit: Annotated[str | None, typer.Option(help="User id column when rows are events (summed to "
+                                             "users).")] = None,
+    split: Annotated[str | None, typer.Option(help="Planned split: LABEL=SHARE,... or SHARE,... "
+                                              "[default: equal]")] = None,
+    alpha: Annotated[float, typer.Option(help="Significance level.")] = 0.05,
+    correction: Annotated[str, typer.Option(help="holm, bh or none.")] = "holm",
+    family: Annotated[str, typer.Option(help="primary (guardrails apart) or all.")] = "primary",
+    relative: Annotated[str, typer.Option(help="Relative-lift interval: delta or fieller.")] = "delta",
+    sequential: Annotated[str | None, typer.Option(help="always-valid, obrien-fleming or "
+                                                   "pocock.")] = None,
+    horizon: Annotated[int | None, typer.Option(help="Planned total users (sequential).")] = None,
+    no_bayes: Annotated[bool, typer.Option("--no-bayes", help="Skip the Bayesian readout.")] = False,
+    dropna: Annotated[bool, typer.Option("--dropna", help="Drop (and count) rows with a missing "
+                                         "metric or covariate.")] = False,
+    seed: Annotated[int, typer.Option(help="Seed of the Bayesian Monte Carlo.")] = 0,
+    report: Annotated[Path | None, typer.Option(help="Write the HTML report here.")] = None,
+    json: Annotated[Path | None, typer.Option("--json", help="Write the JSON result here.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 3 when the verdict is FAIL.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary, no progress.")] = False,
+) -> None:
+    """Read out a randomized A/B/n test: lifts with intervals, SRM, corrections, segments, funnel."""
+    from truelift.experiment.readout import readout as run_readout
+
+    try:
+        analysis = _run(
+            quiet, run_readout, data=str(file), variant=variant, control=parse_label(control),
+            metrics=list(metric), guardrails=list(guardrail or []), covariates=parse_cuped(cuped),
+            segments=_names(segment), funnel=_names(funnel), time=time, unit=unit,
+            expected_split=parse_split(split), alpha=alpha, correction=correction, family=family,
+            relative=relative, sequential=sequential, horizon=horizon, bayes=not no_bayes,
+            dropna=dropna, seed=seed)
+        _render(analysis, quiet=quiet, report=report, json=json)
+    except TrueliftError as exc:
+        raise _error(str(exc)) from None
+    _strict_exit(analysis, strict)
+
+
 DEMO_OUTCOMES = ("made_purchase", "revenue")
 DEMO_COVARIATES = ("engagement_score", "past_purchases", "account_age_days", "device_type")
 
