@@ -318,8 +318,7 @@ def _run(quiet: bool, entry: Callable[..., Any], **kwargs: Any) -> Any:
     """Run a public entry with a progress bar; show library warnings as one-liners."""
     with _progress(not quiet) as progress, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        analysis = entry(progress=progress, **kwargs) if "progress" in entry.__code__.co_varnames \
-            else entry(**kwargs)
+        analysis = entry(progress=progress, **kwargs)
     if not quiet:
         from truelift.errors import TrueliftWarning
 
@@ -386,6 +385,57 @@ def readout(
     except TrueliftError as exc:
         raise _error(str(exc)) from None
     _strict_exit(analysis, strict)
+
+
+@app.command()
+def plan(
+    metric: Annotated[str, typer.Argument(help="proportion or mean.", metavar="METRIC")] = "proportion",
+    baseline: Annotated[float | None, typer.Option(help="Control conversion rate (0-1) or control "
+                                                   "mean. [required]", show_default=False)] = None,
+    sd: Annotated[float | None, typer.Option(help="Standard deviation of the outcome (means).")] = None,
+    mde: Annotated[float | None, typer.Option(help="Smallest lift worth detecting (absolute, or "
+                                              "relative with --relative).")] = None,
+    relative: Annotated[bool, typer.Option("--relative", help="--mde is relative (0.05 = +5%).")] = False,
+    n: Annotated[int | None, typer.Option("--n", help="Users per arm (solve for the MDE or the "
+                                          "power).")] = None,
+    power: Annotated[float | None, typer.Option(help="Power. [default: 0.8 unless --mde and --n "
+                                                "are given]")] = None,
+    alpha: Annotated[float, typer.Option(help="Family-wise significance level.")] = 0.05,
+    variants: Annotated[int, typer.Option(help="Treatment arms besides control.")] = 1,
+    split: Annotated[str | None, typer.Option(help="Traffic shares per arm, control first, e.g. "
+                                              "50,25,25. [default: equal]")] = None,
+    sided: Annotated[int, typer.Option(help="1 or 2.")] = 2,
+    correction: Annotated[str, typer.Option(help="holm, bonferroni or none.")] = "holm",
+    daily_traffic: Annotated[float | None, typer.Option(help="Eligible users per day, all arms "
+                                                        "together.")] = None,
+    sequential: Annotated[str | None, typer.Option(help="always-valid, obrien-fleming or "
+                                                   "pocock.")] = None,
+    looks: Annotated[int, typer.Option(help="Planned looks (group-sequential).")] = 5,
+    variance_reduction: Annotated[float, typer.Option(help="Expected CUPED variance reduction "
+                                                      "(1 - rho^2), 0-1.")] = 0.0,
+    json: Annotated[Path | None, typer.Option("--json", help="Write the JSON result here.")] = None,
+    report: Annotated[Path | None, typer.Option(help="Write the HTML report here.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
+) -> None:
+    """Plan a randomized test: users per arm, power or detectable lift, and duration."""
+    from truelift.experiment.plan import plan as run_plan
+
+    try:
+        if baseline is None:
+            raise BadInput("--baseline is required (control conversion rate or mean)")
+        shares = None
+        if split is not None:
+            parsed = parse_split(split)
+            if isinstance(parsed, dict):
+                raise BadInput("--split for a plan takes shares only, control first (e.g. 50,50)")
+            shares = parsed
+        result = run_plan(metric, baseline=baseline, sd=sd, mde=mde, relative=relative, n_per_arm=n,
+                          power=power, alpha=alpha, variants=variants, split=shares, sided=sided,
+                          correction=correction, daily_traffic=daily_traffic, sequential=sequential,
+                          looks=looks, variance_reduction=variance_reduction)
+        _render(result, quiet=quiet, report=report, json=json)
+    except TrueliftError as exc:
+        raise _error(str(exc)) from None
 
 
 DEMO_OUTCOMES = ("made_purchase", "revenue")
