@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/truelift demo --report truelift-demo.html
+	$(BIN)/truelift demo --report truelift-demo.html truelift-readout-demo.html
+	$(BIN)/truelift demo --kind readout --report truelift-readout-demo.html
 
 test: $(STAMP)
 	$(BIN)/ruff check .
@@ -37,4 +38,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/speed_matching.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build src/*.egg-info truelift-demo.html
+	rm -rf $(VENV) .pytest_cache .ruff_cache build src/*.egg-info truelift-demo.html truelift-readout-demo.html

@@ -444,31 +444,82 @@ DEMO_COVARIATES = ("engagement_score", "past_purchases", "account_age_days", "de
 
 @app.command()
 def demo(
-    n: Annotated[int, typer.Option("--n", help="Customers to generate.")] = 10_000,
+    kind: Annotated[str, typer.Option(help="observe (a biased rollout) or readout (a randomized "
+                                      "homepage test).")] = "observe",
+    n: Annotated[int | None, typer.Option("--n", help="Customers (users) to generate. [default: "
+                                          "10,000 for observe, 40,000 for readout]")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the generator and of the analysis.")] = 1,
-    report: Annotated[Path | None, typer.Option(help="Write the HTML report here.")] =
-        Path("truelift-demo.html"),
+    report: Annotated[Path | None, typer.Option(help="Write the HTML report here. [default: "
+                                                "truelift-demo.html / truelift-readout-demo.html]")] = None,
     json: Annotated[Path | None, typer.Option("--json", help="Write the JSON result here.")] =
         None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary, no progress.")] =
         False,
 ) -> None:
-    """Run the whole analysis on a generated biased rollout whose true effect is known."""
-    from truelift.datasets import personalization
-
+    """Run a whole job on generated data whose true effect is known."""
     try:
-        if n < 100:
-            raise BadInput(f"--n must be at least 100 customers; got {n}")
-        data, truth = personalization(n, seed)
-        analysis = _observe(
-            quiet, data=data, treatment="received_personalization", outcomes=list(DEMO_OUTCOMES),
-            covariates=list(DEMO_COVARIATES), id="customer_id", method="all", estimand="ATT",
-            seed=seed, customers=1_000_000, rollout=0.5)
-        _render(analysis, quiet=quiet, report=report, json=json)
+        if kind == "observe":
+            from truelift.datasets import personalization
+
+            n = 10_000 if n is None else n
+            if n < 100:
+                raise BadInput(f"--n must be at least 100 customers; got {n}")
+            data, truth = personalization(n, seed)
+            analysis = _observe(
+                quiet, data=data, treatment="received_personalization", outcomes=list(DEMO_OUTCOMES),
+                covariates=list(DEMO_COVARIATES), id="customer_id", method="all", estimand="ATT",
+                seed=seed, customers=1_000_000, rollout=0.5)
+            _render(analysis, quiet=quiet, report=report or Path("truelift-demo.html"), json=json)
+            if not quiet:
+                _stdout().print(_truth_table(analysis, truth))
+        elif kind == "readout":
+            from truelift.datasets import homepage_test
+            from truelift.experiment.readout import readout as run_readout
+
+            n = 40_000 if n is None else n
+            if n < 1_000:
+                raise BadInput(f"--n must be at least 1,000 users; got {n}")
+            data, truth = homepage_test(n=n, seed=seed)
+            analysis = _run(
+                quiet, run_readout, data=data, variant="variant", control="control",
+                metrics=list(DEMO_METRICS), guardrails=["ctr=clicks/impressions"],
+                covariates=["revenue_pre", "sessions_pre"], segments=["device", "visitor"],
+                funnel=list(DEMO_FUNNEL), time="day", sequential="always-valid", horizon=n, seed=seed)
+            _render(analysis, quiet=quiet, report=report or Path("truelift-readout-demo.html"), json=json)
+            if not quiet:
+                _stdout().print(_readout_truth_table(analysis, truth))
+        else:
+            raise BadInput(f"--kind must be observe or readout; got {kind!r}")
     except TrueliftError as exc:
         raise _error(str(exc)) from None
-    if not quiet:
-        _stdout().print(_truth_table(analysis, truth))
+
+
+DEMO_METRICS = ("purchased", "revenue", "aov=revenue/orders")
+DEMO_FUNNEL = ("viewed_product", "added_to_cart", "checked_out", "purchased")
+
+
+def _readout_truth_table(analysis: Any, truth: Any) -> Any:
+    """The readout demo's lifts next to the generator's true population lifts."""
+    from rich import box
+    from rich.table import Table
+
+    from truelift.report import format as fmt
+
+    binary = {m.name: m.binary for m in analysis.metrics}
+    table = Table(title="Known truth of the generator (population lift of each variant over control)",
+                  title_justify="left", box=box.SIMPLE_HEAD, title_style="bold")
+    for col, justify in (("metric", "left"), ("variant", "left"), ("estimate", "right"),
+                         (f"{fmt.level(analysis.level)} CI", "right"), ("true lift", "right"),
+                         ("CI covers truth", "left")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for lift in analysis.lifts:
+        true = truth.absolute(lift.metric, str(lift.variant))
+        b = binary[lift.metric]
+        est = lift.estimate
+        table.add_row(lift.metric, str(lift.variant), fmt.lift(est.value, binary=b),
+                      fmt.lift_interval(*est.ci, binary=b), fmt.lift(true, binary=b),
+                      "yes" if est.ci[0] <= true <= est.ci[1] else "NO")
+    return table
 
 
 def _truth_table(analysis: Any, truth: Any) -> Any:
