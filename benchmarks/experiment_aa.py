@@ -125,7 +125,8 @@ def report(results: list[dict], args: argparse.Namespace, wall: float) -> str:
     if abs(vr.mean() - r2.mean()) > 0.02:
         flags.append("CUPED variance reduction differs from R² by more than 2 points")
     lines += ["**A/B** (default lifts of the generator; coverage of the true population lift)", "",
-              "| metric | CUPED | 95% CI coverage | always-valid sequence covers at every look | power (fixed) |",
+              "| metric | CUPED | 95% CI coverage | always-valid sequence covers at every look "
+              "| power (fixed) |",
               "| --- | --- | --- | --- | --- |"]
     for adj in ("plain", "cuped"):
         for name in NAMES:

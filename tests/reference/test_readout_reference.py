@@ -157,9 +157,9 @@ def test_factorial_contrasts_equal_ols_with_hc2():
     ols = smf.ols("revenue ~ C(layout, Treatment('old')) * C(banner, Treatment('off'))", data).fit(
         cov_type="HC2")
     b, v = ols.params.to_numpy(), ols.cov_params().to_numpy()
-    for term, w in (("layout", [0, 1, 0, 0.5]), ("banner", [0, 0, 1, 0.5]),
-                    ("layout x banner", [0, 0, 0, 1])):
-        w = np.array(w)
+    for term, weights in (("layout", [0, 1, 0, 0.5]), ("banner", [0, 0, 1, 0.5]),
+                          ("layout x banner", [0, 0, 0, 1])):
+        w = np.array(weights)
         est = f.effect("revenue", term).estimate
         assert est.value == pytest.approx(w @ b, abs=TOL)
         assert est.se == pytest.approx(np.sqrt(w @ v @ w), rel=1e-8)

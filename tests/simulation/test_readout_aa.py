@@ -27,13 +27,14 @@ def runs():
         r_aa = tl.readout(aa, variant="variant", control="control", metrics=METRICS, bayes=False)
         r_ab = tl.readout(ab, variant="variant", control="control", metrics=METRICS,
                           covariates=["revenue_pre", "sessions_pre"], bayes=False)
+        true = [truth.absolute(lift.metric, "personalized") for lift in r_ab.lifts]
         out.append({
             "aa_p": [lift.estimate.pvalue for lift in r_aa.lifts],
-            "ab_cover": [lift.estimate.ci[0] <= truth.absolute(lift.metric, "personalized") <= lift.estimate.ci[1]
-                         for lift in r_ab.lifts],
-            "ab_naive_cover": [
-                lift.estimate.ci[0] + lift.estimate.value <= truth.absolute(lift.metric, "personalized")
-                <= lift.estimate.ci[1] + lift.estimate.value for lift in r_ab.lifts],
+            "ab_cover": [lift.estimate.ci[0] <= t <= lift.estimate.ci[1]
+                         for lift, t in zip(r_ab.lifts, true, strict=True)],
+            "ab_naive_cover": [lift.estimate.ci[0] + lift.estimate.value <= t
+                               <= lift.estimate.ci[1] + lift.estimate.value
+                               for lift, t in zip(r_ab.lifts, true, strict=True)],
         })
     return out
 

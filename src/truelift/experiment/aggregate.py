@@ -127,6 +127,8 @@ def _pandas(frame: Any, request: Request) -> Aggregated:
     dropped: dict[str, int] = {}
     keep = np.ones(rows_read, dtype=bool)
     for col in request.variables:
+        if np.isinf(data[col]).any():
+            raise DataError(col, "infinite values; every value must be finite")
         miss = np.isnan(data[col])
         count = int(miss.sum())
         if count:
@@ -247,8 +249,6 @@ def _sql(relation: str, request: Request) -> str:
         events = "__events"
         miss = [f"sum(__m{i})" for i in range(len(request.variables))]
     parts = [*keys, "count(*) AS __n", f"sum({events}) AS __rows"]
-    if request.unit is not None:
-        parts.append(f"count(DISTINCT {_q(request.unit)}) AS __units")
     for i, v in enumerate(request.variables):
         c = _q(v)
         parts += [f"sum(CAST({c} AS DOUBLE)) AS __s{i}", f"{miss[i]} AS __m{i}",
@@ -261,8 +261,8 @@ def _sql(relation: str, request: Request) -> str:
 
 
 def _cells_from_columns(cols: dict[str, np.ndarray], request: Request
-                        ) -> tuple[Cells, np.ndarray, int, int]:
-    """Cells from the query's columns, the missing counts, the rows read and the distinct units."""
+                        ) -> tuple[Cells, np.ndarray, int]:
+    """Cells from the query's columns, the missing counts and the rows read."""
     n = np.asarray(cols["__n"], dtype=float)
     c, p = len(n), len(request.variables)
     sums = np.zeros((c, p))
@@ -279,10 +279,12 @@ def _cells_from_columns(cols: dict[str, np.ndarray], request: Request
     key_cols = [_objects(cols[k]) for k in request.keys]
     labels = tuple(tuple(_plain(kc[i]) for kc in key_cols) for i in range(c))
     rows = int(np.nansum(_float(cols["__rows"])))
-    units = int(np.nansum(_float(cols["__units"]))) if "__units" in cols else int(n.sum())
+    for i, v in enumerate(request.variables):
+        if np.isinf(lo[:, i]).any() or np.isinf(hi[:, i]).any():
+            raise DataError(v, "infinite values; every value must be finite")
     cells = Cells(keys=request.keys, labels=labels, variables=request.variables, n=n, mean=mean,
                   comoment=comoment, minimum=lo, maximum=hi, rows_read=rows)
-    return cells, missing, rows, units
+    return cells, missing, rows
 
 
 def _objects(values: Any) -> np.ndarray:
@@ -300,28 +302,32 @@ def _float(values: Any) -> np.ndarray:
     return np.asarray(values, dtype=float)
 
 
-def _check_units(cells: Cells, request: Request, units: int) -> None:
-    """Event-level rows: every user must sit in exactly one cell."""
-    if request.unit is not None and units != int(cells.n.sum()):
+def _check_units(cells: Cells, request: Request, units: int | None) -> None:
+    """Event-level rows: every user must sit in exactly one cell (one arm, one segment)."""
+    if request.unit is not None and units is not None and units != int(cells.n.sum()):
         raise DataError(request.unit, f"{int(cells.n.sum()) - units:,} users appear in more than one "
                                       "variant or segment; a user must stay in one arm and one "
                                       "segment for the whole test")
 
 
-def _run_sql(execute: Any, relation: str, request: Request) -> Aggregated:
-    """Run the query; with missing values, raise (or, with dropna, rerun without those rows)."""
+def _run_sql(execute: Any, count_units: Any, relation: str, request: Request) -> Aggregated:
+    """Run the query; with missing values, raise (or, with dropna, rerun without those rows).
+
+    ``count_units(request)`` returns the number of distinct users in the rows kept (event-level
+    rows only), which must equal the users summed over the cells.
+    """
     plain = dataclasses.replace(request, dropna=False)
-    cells, miss, rows, units = _cells_from_columns(execute(_sql(relation, plain), plain), plain)
+    cells, miss, rows = _cells_from_columns(execute(_sql(relation, plain), plain), plain)
     missing = {v: int(miss[:, i].sum()) for i, v in enumerate(request.variables) if miss[:, i].sum() > 0}
     if missing and not request.dropna:
         col, count = next(iter(missing.items()))
         raise _missing_error(col, count)
     if missing:
-        cells, _, kept, units = _cells_from_columns(execute(_sql(relation, request), request), request)
+        cells, _, kept = _cells_from_columns(execute(_sql(relation, request), request), request)
         cells = dataclasses.replace(cells, rows_read=rows)
-        _check_units(cells, request, units)
+        _check_units(cells, request, count_units(request) if request.unit else None)
         return Aggregated(cells=cells, missing_by_column=missing, rows_dropped=rows - kept, source="")
-    _check_units(cells, request, units)
+    _check_units(cells, request, count_units(plain) if request.unit else None)
     return Aggregated(cells=cells, missing_by_column={}, rows_dropped=0, source="")
 
 
@@ -347,7 +353,14 @@ def _duckdb_file(path: Path, request: Request) -> Aggregated:
         def execute(sql: str, _request: Request) -> dict[str, np.ndarray]:
             return con.execute(sql).fetchnumpy()
 
-        return dataclasses.replace(_run_sql(execute, relation, request), source=str(path))
+        def count_units(req: Request) -> int:
+            where = ""
+            if req.dropna and req.variables:
+                where = " WHERE " + " AND ".join(f"{_q(v)} IS NOT NULL" for v in req.variables)
+            sql = f"SELECT count(DISTINCT {_q(req.unit or '')}) FROM {relation}{where}"
+            return int(con.execute(sql).fetchone()[0])
+
+        return dataclasses.replace(_run_sql(execute, count_units, relation, request), source=str(path))
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0]
         raise DataError(None, f"cannot aggregate {path.name}: {first}") from None
@@ -390,8 +403,6 @@ def ibis_expression(table: Any, request: Request) -> Any:
         miss = {i: t[f"__m{i}"].sum() for i in range(len(request.variables))}
     aggs: dict[str, Any] = {"__n": t.count()}
     aggs["__rows"] = t["__events"].sum() if request.unit is not None else t.count()
-    if request.unit is not None:
-        aggs["__units"] = t[request.unit].nunique()
     for i, v in enumerate(request.variables):
         col = t[v].cast("float64")
         aggs[f"__s{i}"] = col.sum()
@@ -418,4 +429,13 @@ def _ibis(table: Any, request: Request) -> Aggregated:
         frame = ibis_expression(table, req).to_pandas()
         return {c: frame[c].to_numpy() for c in frame.columns}
 
-    return dataclasses.replace(_run_sql(execute, "", request), source=describe(table))
+    def count_units(req: Request) -> int:
+        t = table
+        if req.dropna and req.variables:
+            cond = t[req.variables[0]].notnull()
+            for v in req.variables[1:]:
+                cond = cond & t[v].notnull()
+            t = t.filter(cond)
+        return int(t[req.unit].nunique().execute())
+
+    return dataclasses.replace(_run_sql(execute, count_units, "", request), source=describe(table))

@@ -21,10 +21,15 @@ from truelift.results import _ToDict
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class MetricBayes(_ToDict):
-    """The Bayesian readout of one metric (higher taken as better)."""
+    """The Bayesian readout of one metric (higher taken as better).
+
+    ``readout`` is None, with the reason in ``note``, when an arm's metric has no sampling
+    variance (every user has the same value): no posterior can be formed.
+    """
 
     metric: str
-    readout: BayesReadout
+    readout: BayesReadout | None
+    note: str = ""
 
 
 def bayes_readout(metric: Metric, arms: Mapping[Any, Moments], *, control: Any, level: float,
@@ -39,6 +44,10 @@ def bayes_readout(metric: Metric, arms: Mapping[Any, Moments], *, control: Any, 
         out = beta_binomial(s, n, labels=labels, control=0, level=level, seed=seed)
     else:
         summary = {s.label: s for s in arm_summaries(metric, {a: arms[a] for a in order})}
+        flat = [a for a in order if not summary[a].variance > 0]
+        if flat:
+            return MetricBayes(metric=metric.name, readout=None,
+                               note=f"no Bayesian readout: the metric does not vary within arm {flat[0]!r}")
         out = normal_means([summary[a].value for a in order], [summary[a].variance for a in order],
                            labels=labels, control=0, level=level, seed=seed)
     return MetricBayes(metric=metric.name, readout=out)

@@ -151,6 +151,17 @@ def compare(
     relative: str = "delta",
 ) -> Lift:
     """Lift of ``variant`` over ``control`` on ``metric`` (see the module docstring)."""
+    try:
+        with np.errstate(all="ignore"):
+            return _compare(metric, variant, control, variant_label=variant_label,
+                            control_label=control_label, role=role, level=level, relative=relative)
+    except (OverflowError, FloatingPointError, np.linalg.LinAlgError):
+        raise MethodError(f"metric {metric.name!r}: the values are too large (or degenerate) to compute "
+                          f"the lift of {variant_label!r}; rescale the column") from None
+
+
+def _compare(metric: Metric, variant: Moments, control: Moments, *, variant_label: Any, control_label: Any,
+             role: str, level: float, relative: str) -> Lift:
     has_cov = bool(metric.covariates)
     plain_proportion = metric.kind == "proportion" and not has_cov
     ddof = 0 if plain_proportion else 1
@@ -202,6 +213,9 @@ def compare(
         cuped = Cuped(covariates=tuple(metric.covariates), theta=tuple(float(x) for x in theta),
                       variance_reduction=1.0 - var / v0 if v0 > 0 else 0.0, imbalance_z=imbalance)
         test = f"cuped {test}"
+    if not all(math.isfinite(x) for x in (value, se, mu_t, mu_c, t.value, c.value)):
+        raise MethodError(f"metric {metric.name!r}: the lift of {variant_label!r} is not finite (values too "
+                          "large, or a covariate without variation)")
     rel = _relative(mu_t, mu_c, v, level, relative)
     estimate = Estimate(
         outcome=metric.name, estimand="ATE", method=test, value=value, se=se, ci=ci, level=level,
@@ -252,12 +266,15 @@ def _imbalance(t: _Linear, c: _Linear, k: int) -> tuple[float, ...]:
 def _relative(mu_t: float, mu_c: float, v: np.ndarray, level: float, method: str) -> Relative | None:
     if mu_c == 0.0 or not math.isfinite(mu_c):
         return None
-    g = np.array([1.0 / mu_c, -mu_t / mu_c**2])
-    se = math.sqrt(max(float(g @ v @ g), 0.0))
+    g = np.array([1.0 / mu_c, -mu_t / mu_c / mu_c])
+    var = float(g @ v @ g)
     value = mu_t / mu_c - 1.0
+    if not (math.isfinite(var) and math.isfinite(value)):
+        return None
+    se = math.sqrt(max(var, 0.0))
     if method == "fieller":
         lo, hi = fieller(mu_t, mu_c, v[0, 0], v[1, 1], v[0, 1], level)
-        return Relative(value=value, se=se, ci=(lo - 1.0, hi - 1.0))
+        return Relative(value=value, se=se, ci=(float(lo) - 1.0, float(hi) - 1.0))
     if method != "delta":
         raise MethodError(f"relative interval {method!r}: use 'delta' or 'fieller'")
     return Relative(value=value, se=se, ci=normal_ci(value, se, level))

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from truelift.errors import DataError, RoleError
+from truelift.errors import RoleError
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,10 +116,12 @@ class Ratio(Metric):
         return (self.numerator, self.denominator)
 
     def value(self, mean: np.ndarray) -> float:
-        return float(mean[0] / mean[1])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return float(mean[0] / mean[1])
 
     def gradient(self, mean: np.ndarray) -> np.ndarray:
-        return np.array([1.0 / mean[1], -mean[0] / mean[1] ** 2])
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return np.array([1.0 / mean[1], -mean[0] / mean[1] ** 2])
 
     def describe(self) -> str:
         return f"ratio {self.numerator} / {self.denominator}"
@@ -185,11 +187,11 @@ def check_metric_columns(metric: Metric, role_columns: Mapping[str, str]) -> Non
     for col in (*metric.variables, *metric.covariates):
         if col in role_columns:
             raise RoleError(f"column {col!r} is both a metric/covariate of {metric.name!r} and the "
-                            f"{role_columns[col]}")
+                            f"{role_columns[col]} column")
     clash = set(metric.variables) & set(metric.covariates)
     if clash:
-        raise DataError(sorted(clash)[0], f"is both an outcome and a CUPED covariate of {metric.name!r}: "
-                        "a covariate must be measured before the test starts")
+        raise RoleError(f"column {sorted(clash)[0]!r} is both an outcome and a CUPED covariate of "
+                        f"{metric.name!r}: a covariate must be measured before the test starts")
 
 
 def describe_kind(metric: Any) -> str:

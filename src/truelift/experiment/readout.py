@@ -231,7 +231,7 @@ def readout(
         raise RoleError(f"metric names must be unique, got {names}")
     roles = {variant: "variant"}
     for c in seg_cols:
-        roles[c] = "a segment"
+        roles[c] = "segment"
     if time is not None:
         roles[time] = "time"
     if unit is not None:
@@ -242,7 +242,7 @@ def readout(
         check_metric_columns(m, roles)
     for s in stages:
         if s in roles:
-            raise RoleError(f"column {s!r} is both a funnel stage and the {roles[s]}")
+            raise RoleError(f"column {s!r} is both a funnel stage and the {roles[s]} column")
 
     keys = (variant, *seg_cols, *((time,) if time is not None else ()))
     variables = list(dict.fromkeys([v for m in (*primary, *guards) for v in (*m.variables, *m.covariates)]
@@ -295,8 +295,10 @@ def readout(
     monitoring = None
     if sequential is not None or time is not None:
         all_metrics = [*primary, *guards]
+        pair_share = {v: srm.expected_share[0] + srm.expected_share[arms_order.index(v)] for v in variants}
         monitoring = seq.monitor(cells, all_metrics, variant_col=variant, control=control, variants=variants,
-                                 time=time, method=sequential, horizon=horizon, alpha=alpha, level=level)
+                                 time=time, method=sequential, horizon=horizon, alpha=alpha, level=level,
+                                 pair_share=pair_share)
         if sequential is not None:
             lifts = [seq.attach(lift, monitoring) for lift in lifts]
     lifts = _adjust(lifts, family=family, correction=correction, alpha=alpha)

@@ -74,8 +74,13 @@ def _cumulative(cells: Cells, time: str | None) -> list[tuple[Any, np.ndarray]]:
 
 def monitor(cells: Cells, metrics: Sequence[Metric], *, variant_col: str, control: Any,
             variants: Sequence[Any], time: str | None, method: str | None, horizon: int | None,
-            alpha: float, level: float) -> Monitoring:
-    """The lift of every metric and variant at each look, with the chosen sequential inference."""
+            alpha: float, level: float, pair_share: dict[Any, float] | None = None) -> Monitoring:
+    """The lift of every metric and variant at each look, with the chosen sequential inference.
+
+    ``horizon`` is the planned total of users over all arms; a comparison of a variant with
+    control reaches its horizon at ``horizon * pair_share[variant]`` users (the planned share of
+    those two arms), which sets its information fractions and the mixture's tuning.
+    """
     looks = _cumulative(cells, time)
     paths = []
     gs_paths = []
@@ -100,14 +105,15 @@ def monitor(cells: Cells, metrics: Sequence[Metric], *, variant_col: str, contro
                 var.append(lift.estimate.se ** 2)
             if not times:
                 continue
-            horizon_var = var[-1] * ns[-1] / horizon if horizon else None
+            pair_horizon = horizon * (pair_share or {}).get(v, 1.0) if horizon else None
+            horizon_var = var[-1] * ns[-1] / pair_horizon if pair_horizon else None
             paths.append(Path(metric=m.name, variant=v, times=tuple(times),
                               looks=av.sequential_path(ns, est, var, alpha=alpha,
                                                        horizon_variance=horizon_var)))
-            if method in ("obrien-fleming", "pocock") and horizon:
+            if method in ("obrien-fleming", "pocock") and pair_horizon:
                 from truelift.experiment import group_sequential as gs
 
-                fractions = np.minimum(np.asarray(ns, dtype=float) / horizon, 1.0)
+                fractions = np.minimum(np.asarray(ns, dtype=float) / pair_horizon, 1.0)
                 keep = np.concatenate([[True], np.diff(fractions) > 0])  # looks past the horizon merge
                 mon = gs.monitor(np.asarray(est)[keep], np.sqrt(np.asarray(var)[keep]), fractions[keep],
                                  alpha=alpha, kind=method, level=level)
