@@ -438,13 +438,13 @@ def _diagnostics(srm: SampleRatio, lifts: list[Lift], breakdowns: tuple[SegmentB
     if srm.mismatch:
         out.append(Diagnostic(name="sample_ratio", value=srm.pvalue, threshold=srm.threshold,
                               status=Status.FAIL,
-                              message=f"Sample-ratio mismatch: the split is {shares}; chi-square p = "
-                                      f"{srm.pvalue:.2g} < {srm.threshold:g}. Users were lost or added "
+                              message=f"Sample-ratio mismatch: the split is {shares}; chi-square p "
+                                      f"{_p(srm.pvalue)}, below {srm.threshold:g}. Users were lost or added "
                                       "unevenly, so the readout cannot be trusted."))
     else:
         out.append(Diagnostic(name="sample_ratio", value=srm.pvalue, threshold=srm.threshold,
                               status=Status.OK,
-                              message=f"The split matches the plan ({shares}; p = {srm.pvalue:.2g})."))
+                              message=f"The split matches the plan ({shares}; p {_p(srm.pvalue)})."))
     for lift in lifts:
         if lift.cuped is None:
             continue
@@ -463,7 +463,7 @@ def _diagnostics(srm: SampleRatio, lifts: list[Lift], breakdowns: tuple[SegmentB
         if worse and p < alpha:
             out.append(Diagnostic(
                 name=f"guardrail:{lift.metric}:{lift.variant}", value=p, threshold=alpha, status=Status.WARN,
-                message=f"Guardrail {lift.metric!r} got worse in {lift.variant!r} (p = {p:.2g})."))
+                message=f"Guardrail {lift.metric!r} got worse in {lift.variant!r} (p {_p(p)})."))
     for b in breakdowns:
         for h in b.heterogeneity:
             if h.simpson:
@@ -471,17 +471,22 @@ def _diagnostics(srm: SampleRatio, lifts: list[Lift], breakdowns: tuple[SegmentB
                     name=f"simpson:{b.column}:{h.metric}:{h.variant}", value=h.pooled, status=Status.WARN,
                     message=f"Simpson's paradox on {h.metric!r} ({h.variant!r}): the pooled lift has the "
                             f"opposite sign to the lift in every {b.column!r} segment; the split differs "
-                            f"by segment (p = {b.split.pvalue:.2g}), so trust the segment lifts and "
+                            f"by segment (p {_p(b.split.pvalue)}), so trust the segment lifts and "
                             "find why."))
         if b.split.pvalue < 0.001:
             out.append(Diagnostic(
                 name=f"split_by_segment:{b.column}", value=b.split.pvalue, threshold=0.001,
                 status=Status.WARN,
-                message=f"The split differs between {b.column!r} segments (chi-square p = "
-                        f"{b.split.pvalue:.2g}); pooled lifts may be confounded by {b.column!r}."))
+                message=f"The split differs between {b.column!r} segments (chi-square p "
+                        f"{_p(b.split.pvalue)}); pooled lifts may be confounded by {b.column!r}."))
     if monitoring is not None:
         out.extend(monitoring.diagnostics)
     return tuple(out)
+
+
+def _p(p: float) -> str:
+    """A p-value in a message: two significant digits, never a bare 0."""
+    return f"= {p:.2g}" if p >= 1e-16 else "< 1e-16"
 
 
 def _higher_better(lift: Lift) -> bool:

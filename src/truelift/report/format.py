@@ -11,6 +11,7 @@ Conventions:
 * relative lift: a signed percentage, ``0.182 -> "+18.2%"``;
 * 0/1 outcomes: percentage points, ``0.039 -> "+3.9 pp"``;
 * p-values: ``"< 0.001"`` below one in a thousand;
+* posterior probabilities: a percentage, ``"> 99.9%"`` / ``"< 0.1%"`` at the ends (never 100%);
 * missing or non-finite values: an em dash.
 """
 
@@ -242,3 +243,44 @@ def tick(x: Any, *, binary: bool = False) -> str:
     if a >= 1e4:
         return compact(f, 2)
     return f"{f:g}"
+
+
+def probability(x: Any) -> str:
+    """A posterior probability as a percentage: ``0.9731 -> "97.3%"``, ``0.99996 -> "> 99.9%"``.
+
+    Never "100%" or "0%": a posterior probability that rounds to 1 in floating point is still not
+    a certainty (``1.0 -> "> 99.9%"``, ``2e-9 -> "< 0.1%"``).
+    """
+    f = _finite(x)
+    if f is None:
+        return MISSING
+    if f > 0.999:
+        return "> 99.9%"
+    if f < 0.001:
+        return "< 0.1%"
+    return f"{100.0 * f:.1f}%"
+
+
+def p_equals(p: Any) -> str:
+    """``"p = 0.042"`` or ``"p < 0.001"``, for a sentence (see :func:`pvalue`)."""
+    text = pvalue(p)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
+def loss(x: Any, *, binary: bool, unit: bool = True) -> str:
+    """A non-negative expected loss: pp for a 0/1 metric (``"< 0.0001 pp"`` when tinier), else a number."""
+    f = _finite(x)
+    if f is None:
+        return MISSING
+    if binary:
+        text = "< 0.0001" if 0.0 < 100.0 * abs(f) < 5e-5 else pp(f, signed=False, unit=False)
+        return text + (" pp" if unit else "")
+    return number(f, 3)
+
+
+def short(x: Any, digits: int = 3) -> str:
+    """Up to ``digits`` significant digits, no trailing zeros: ``0.05 -> "0.05"``, ``1/60 -> "0.0167"``."""
+    f = _finite(x)
+    if f is None:
+        return MISSING
+    return f"{f:.{digits}g}"

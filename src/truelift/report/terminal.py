@@ -12,6 +12,7 @@ import io
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from truelift.report import experiment as exp_view
 from truelift.report import observational as obs_view
 
 STATUS_STYLE = {"ok": "bold green", "warn": "bold yellow", "fail": "bold red"}
@@ -21,10 +22,17 @@ WIDTH = 110
 def _table(title: str | None, columns: Sequence[str | tuple[str, str]],
            rows: Sequence[Sequence[Any]], *, caption: str | None = None,
            compact: bool = False, no_wrap: bool = False) -> Any:
+    """A table. String cells, the title and the caption print as they are: user labels such as
+    ``"[/x]"`` are never read as rich markup (style a cell by passing a ``rich.text.Text``)."""
     from rich import box
+    from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, title_justify="left",
+    rows = [[Text(c) if isinstance(c, str) else c for c in row] for row in rows]
+    table = Table(title=None if title is None else escape(title),
+                  caption=None if caption is None else escape(caption), box=box.SIMPLE_HEAD,
+                  title_justify="left",
                   caption_justify="left", pad_edge=False, show_edge=False, expand=False,
                   padding=(0, 1) if not compact else (0, 1, 0, 0), title_style="bold")
     for col in columns:
@@ -37,12 +45,13 @@ def _table(title: str | None, columns: Sequence[str | tuple[str, str]],
 
 def _kv(rows: Sequence[tuple[str, str]]) -> Any:
     from rich.table import Table
+    from rich.text import Text
 
     table = Table.grid(padding=(0, 2))
     table.add_column(style="dim")
     table.add_column()
     for k, v in rows:
-        table.add_row(k, v)
+        table.add_row(Text(k), Text(v))  # plain: values may be user strings
     return table
 
 
@@ -53,9 +62,10 @@ def _status(status: str, label: str) -> Any:
 
 
 def _panel(body: Any, title: str, style: str = "cyan") -> Any:
+    from rich.markup import escape
     from rich.panel import Panel
 
-    return Panel(body, title=f"[bold]{title}[/bold]", title_align="left", border_style=style,
+    return Panel(body, title=f"[bold]{escape(title)}[/bold]", title_align="left", border_style=style,
                  padding=(0, 0, 0, 1))
 
 
@@ -83,7 +93,7 @@ def _observational(analysis: Any) -> Any:
         for r in t["rows"]:
             name = ("naive" if r["naive"] else r["method"]) + (" *" if r["primary"] else "")
             if r["naive"]:
-                name = f"[dim]{name}[/dim]"
+                name = Text(name, style="dim")
             rows.append([name, "—" if r["naive"] else r["estimand"], r["control_mean"],
                          r["treated_mean"],
                          f"{r['lift_bare']} {r['lift_ci_bare']}",
@@ -164,7 +174,211 @@ def _observational(analysis: Any) -> Any:
     return Group(*parts)
 
 
-RENDERERS: dict[str, Callable[[Any], Any]] = {"observational": _observational}
+def _metric(row: dict[str, Any]) -> str:
+    """A metric's name, with "(pp)" when its lifts are in percentage points."""
+    return row["metric"] + (" (pp)" if row.get("binary") else "")
+
+
+def _readout(readout: Any) -> Any:
+    from rich.console import Group
+    from rich.text import Text
+
+    v = exp_view.readout_view(readout)
+    parts: list[Any] = []
+    dim = Text("—", style="dim")
+
+    # 1. Verdict: status, headline, one sentence per primary lift, and the reasons.
+    head = Text()
+    head.append(f" {v['status_label']} ", style=STATUS_STYLE[v["status"]] + " reverse")
+    head.append("  " + v["headline"])
+    body: list[Any] = [head, Text(""), *(Text("• " + s) for s in v["sentences"])]
+    if v["reasons"]:
+        body.append(Text(""))
+        body.append(_table(None, [("", "left"), ("why", "left")],
+                           [[_status(r["status"], r["label"]), r["message"]] for r in v["reasons"]]))
+    parts.append(_panel(Group(*body), f"truelift readout: {v['variant_column']} "
+                        f"({', '.join([v['control'], *v['variants']])}) -> {', '.join(v['primary'])}",
+                        style=STATUS_STYLE[v["status"]].split()[-1]))
+
+    # 2. Arms and the sample-ratio check.
+    srm = v["srm"]
+    line = Text(f"Sample-ratio check: chi-square {srm['chi2']} on {srm['df']} df, {srm['p_equals']} "
+                f"(a mismatch below {srm['threshold']})  ")
+    line.append_text(_status(srm["status"], srm["label"]))
+    parts.append(_panel(Group(_table(
+        None, [("arm", "left"), ("", "left"), "users", "planned share", "observed share"],
+        [[a["arm"], a["role"], a["users"], a["planned"], a["observed"]] for a in v["arms"]]), line),
+        f"Arms: {srm['total']} users"))
+
+    # 3. Lifts per metric role: the effect, then the evidence.
+    mark = {"raw": "p", "holm": "p Holm", "bh": "p BH"}[v["decision"]]
+    lvl = v["level"]
+    for t in v["tables"]:
+        effect = _table(None, [("metric", "left"), ("variant", "left"), "control", "variant",
+                               f"lift [{lvl} CI]", f"relative [{lvl} CI]"],
+                        [[_metric(r), r["variant"], r["control_value"], r["variant_value"],
+                          f"{r['lift_bare']} {r['lift_ci_bare']}", f"{r['relative']} {r['relative_ci']}"]
+                         for r in t["rows"]], compact=True, no_wrap=True)
+        cols: list[str | tuple[str, str]] = [("metric", "left"), ("variant", "left")]
+        cols += [c + " *" if c == mark else c for c in ("p", "p Holm", "p BH")]
+        cols.append(("signif-\nicant", "center"))
+        if t["cuped"]:
+            cols.append("CUPED\nvar. cut")
+        if t["always_valid"]:
+            cols += [f"always-valid\n{lvl} CI", "always-\nvalid p"]
+        rows = []
+        for r in t["rows"]:
+            style = {"better": "green", "worse": "red"}.get(r["direction"], "")
+            row = [_metric(r), r["variant"], r["pvalue"], r["pvalue_holm"], r["pvalue_bh"],
+                   Text(r["sig_mark"], style=style)]
+            if t["cuped"]:
+                row.append(r["variance_reduction"])
+            if t["always_valid"]:
+                row += [r["av_ci_bare"], r["av_pvalue"]]
+            rows.append(row)
+        note = f"* decides significance at alpha = {v['alpha']}: {v['correction_label']} over {t['family']}"
+        if v["adjusts_always_valid"]:
+            note += "; Holm and BH adjust the always-valid p-values"
+        evidence = _table(None, cols, rows, compact=True, no_wrap=True)
+        parts.append(_panel(Group(effect, evidence, Text(note, style="dim")),
+                            f"{t['title']}: means by arm, lift, relative lift (0/1 metrics: % and pp)"))
+
+    # 4. Bayesian readout.
+    if v["bayes"]:
+        rows = []
+        for b in v["bayes"]:
+            binary = " (pp)" if b["binary"] else ""
+            for i, r in enumerate(b["rows"]):
+                rows.append([b["metric"] + binary if i == 0 else "", r["arm"], r["mean"], r["prob_better"],
+                             r["prob_best"], r["expected_loss_bare"],
+                             dim if r["control"] else f"{r['lift_bare']} {r['lift_ci_bare']}"])
+        b0 = v["bayes"][0]
+        models = "; ".join(f"{m}: {', '.join(b['metric'] for b in v['bayes'] if b['model'] == m)}"
+                           for m in dict.fromkeys(b["model"] for b in v["bayes"]))
+        parts.append(_panel(Group(_table(
+            None, [("metric", "left"), ("arm", "left"), "posterior\nmean", "P(better than\ncontrol)",
+                   "P(best)", "expected\nloss", f"lift\n[{b0['level']} credible]"],
+            rows, compact=True, no_wrap=True),
+            Text("Expected loss: what shipping the arm gives up, on average, against the best arm. "
+                 f"Models: {models}.", style="dim")), "Bayesian readout"))
+    elif not v["bayes_notes"]:
+        parts.append(Text("Bayesian readout: not computed (bayes=False).", style="dim"))
+    for note in v["bayes_notes"]:
+        parts.append(Text(f"Bayesian readout of {note}.", style="dim"))
+
+    # 5. Segments.
+    for s in v["segments"]:
+        seg = [_table(None, [("level", "left"), ("metric", "left"), ("variant", "left"), "control",
+                             "variant", f"lift [{lvl} CI]", "relative", "p Holm",
+                             ("signif-\nicant", "center")],
+                      [[r["level"], _metric(r), r["variant"], r["control_value"], r["variant_value"],
+                        f"{r['lift_bare']} {r['lift_ci_bare']}", r["relative"], r["pvalue_holm"],
+                        r["sig_mark"]] for r in s["rows"]], compact=True, no_wrap=True)]
+        if s["heterogeneity"]:
+            seg.append(_table(None, [("metric", "left"), ("variant", "left"), "Cochran Q", "df",
+                                     "heterogeneity p", ("Simpson's paradox", "left")],
+                              [[h["metric"], h["variant"], h["q"], h["df"], h["pvalue"],
+                                Text(h["simpson_text"], style="bold red" if h["simpson"] else "")]
+                               for h in s["heterogeneity"]], compact=True))
+        sp = s["split"]
+        line = Text(f"Split of users by {s['column']}: chi-square {sp['chi2']} on {sp['df']} df, "
+                    f"{sp['p_equals']}  ")
+        line.append_text(_status(sp["status"], sp["label"]))
+        seg.append(line)
+        seg += [Text("skipped: " + k, style="dim") for k in s["skipped"]]
+        levels = ", ".join(f"{lv} ({n})" for lv, n in s["levels"])
+        parts.append(_panel(Group(*seg), f"Segments by {s['column']}: {levels} users"))
+
+    # 6. Funnel.
+    for f in v["funnel"]:
+        parts.append(_panel(Group(_table(
+            None, [("stage", "left"), "reach\ncontrol", "reach\nvariant", f"reach lift, pp\n[{lvl} CI]",
+                   "step conv.\ncontrol", "step conv.\nvariant", f"step lift, pp\n[{lvl} CI]"],
+            [[r["stage"], r["reach"]["control_value"], r["reach"]["variant_value"],
+              f"{r['reach']['lift_bare']} {r['reach']['lift_ci_bare']}",
+              r["step"]["control_value"], r["step"]["variant_value"],
+              f"{r['step']['lift_bare']} {r['step']['lift_ci_bare']}"] for r in f["rows"]],
+            compact=True, no_wrap=True),
+            Text("Reach: share of all users who got to the stage. Step conversion: share of the users "
+                 "at the previous stage who went on.", style="dim")),
+            f"Funnel: {f['variant']} vs {f['control']}"))
+
+    # 7. Over time.
+    sq = v["sequential"]
+    if sq is not None:
+        seq: list[Any] = [_kv([("inference", sq["method_label"]), ("looks at", sq["time"]),
+                               ("planned users (horizon)", sq["horizon"])])]
+        av = not sq["group_sequential_design"]  # a group-sequential design decides by its boundaries
+        seq.append(_table(None, [("metric", "left"), ("variant", "left"), "looks", "users", "latest\nlift",
+                                 f"naive\n[{lvl} CI]", "naive\np",
+                                 *(["always-valid\nCS", "always-\nvalid p"] if av else [])],
+                          [[_metric(p), p["variant"], p["looks"], p["n"], p["estimate_bare"], p["ci_bare"],
+                            p["pvalue"], *([p["cs_bare"], p["pvalue_av"]] if av else [])]
+                           for p in sq["paths"]], compact=True, no_wrap=True))
+        if sq["group_sequential"]:
+            seq.append(_table(None, [("metric", "left"), ("variant", "left"), "looks",
+                                     "information\nfraction", "z", "|z|\nboundary", ("crossed", "left"),
+                                     f"repeated\n{lvl} CI"],
+                              [[_metric(g), g["variant"], g["looks"], g["fraction"], g["z"], g["boundary"],
+                                Text(g["crossed_text"], style="bold" if g["crossed"] else ""),
+                                g["rci_bare"]] for g in sq["group_sequential"]],
+                              compact=True, no_wrap=True))
+        parts.append(_panel(Group(*seq), "Over time: the cumulative lift at the latest look"))
+    else:
+        parts.append(Text("Over time: no enrolment time given (time=), so no cumulative path.",
+                          style="dim"))
+
+    # 8. Data.
+    parts.append(_panel(_kv(v["data"] + [("source", readout.provenance.source)]), "Data", style="dim"))
+    return Group(*parts)
+
+
+def _plan(plan: Any) -> Any:
+    from rich.console import Group
+    from rich.text import Text
+
+    v = exp_view.plan_view(plan)
+    r = v["row"]
+    parts: list[Any] = [_panel(Text(v["headline"]), f"truelift plan: solved for {v['solved_label']}")]
+    cols: list[str | tuple[str, str]] = [("metric", "left"), "baseline", "MDE", "MDE relative",
+                                         "alpha / comparison", "power", "n per arm", "total",
+                                         "duration"]
+    row = [r["metric"], r["baseline"], r["mde"], r["mde_relative"], r["alpha_per_comparison"], r["power"],
+           r["n_per_arm"], r["n_total"], r["duration"]]
+    body: list[Any] = [_table(None, cols, [row], compact=True, no_wrap=True)]
+    facts = [("test", f"{r['sided']}, alpha = {r['alpha']}, {v['variants']}, {v['correction']}"),
+             ("arms", ", ".join(f"{a['arm']} {a['share']} ({a['n']})" for a in v["arms"]))]
+    if r["sd"] != "—":
+        facts.append(("standard deviation", r["sd"]))
+    if r["variance_reduction"] != "—":
+        facts.append(("variance reduction (CUPED)", r["variance_reduction"]))
+    if r["power_target"] != "—":
+        facts.append(("power target", r["power_target"]))
+    if len(v["power_per_variant"]) > 1:
+        facts.append(("power per variant", ", ".join(v["power_per_variant"])))
+    body.append(_kv(facts))
+    parts.append(_panel(Group(*body), "Plan"))
+    s = v["sequential"]
+    if s is not None:
+        seq: list[Any] = [_kv([
+            ("design", f"{s['label']}, {s['looks']} looks"),
+            ("maximum users", f"{s['max_n']} (fixed horizon: {s['fixed_n']}; inflation {s['inflation']})"),
+            ("expected users, no effect", f"{s['expected_h0']}{s['expected_days_h0']}"),
+            ("expected users, planned effect", f"{s['expected_h1']}{s['expected_days_h1']}"),
+            ("final critical |z|", s["z_final"]),
+            *([("mixing variance tau2 (pass to the readout)", s["tau2"])] if s["tau2"] != "—" else []),
+        ])]
+        if s["boundaries"]:
+            seq.append(_table(None, ["information", "|z| boundary", "nominal p"],
+                              [list(b) for b in s["boundaries"]], compact=True))
+        parts.append(_panel(Group(*seq), "Sequential design"))
+    if v["notes"]:
+        parts.append(_panel(Group(*[Text("• " + n) for n in v["notes"]]), "Notes", style="dim"))
+    return Group(*parts)
+
+
+RENDERERS: dict[str, Callable[[Any], Any]] = {"observational": _observational, "readout": _readout,
+                                              "plan": _plan}
 """Analysis kind -> function returning its rich renderable."""
 
 

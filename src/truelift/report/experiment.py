@@ -1,0 +1,439 @@
+"""The randomized-test results, read for people: formatted facts shared by every front.
+
+:func:`readout_view` turns a :class:`~truelift.experiment.readout.Readout` and :func:`plan_view` a
+:class:`~truelift.experiment.plan.Plan` into plain dicts and lists of *strings* (every number
+through :mod:`truelift.report.format`), so the terminal summary and the HTML report say exactly
+the same thing. Nothing here computes a statistic: it reads the result and words it.
+
+Units: a 0/1 metric (``MetricInfo.binary``) and every funnel rate read as percentages, their lifts
+in percentage points; other metrics in their own units.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from truelift.report import format as fmt
+from truelift.report.observational import STATUS_LABEL, data_rows, provenance_rows, reasons
+from truelift.results import Diagnostic, Status
+
+CORRECTION_LABEL = {"holm": "Holm", "bh": "Benjamini–Hochberg", "bonferroni": "Bonferroni",
+                    "none": "no correction"}
+SEQUENTIAL_LABEL = {
+    None: "fixed horizon (one look)",
+    "always-valid": "always-valid (normal-mixture confidence sequence)",
+    "obrien-fleming": "group-sequential, O'Brien–Fleming spending",
+    "pocock": "group-sequential, Pocock spending",
+}
+BAYES_MODEL = {"beta_binomial": "Beta–binomial (conjugate)", "normal": "normal approximation (flat prior)"}
+CHECK = "✓"
+
+
+def _text(label: Any) -> str:
+    return str(label)
+
+
+def _diag(d: Diagnostic) -> dict[str, str]:
+    s = Status(d.status)
+    return {"status": s.value, "label": STATUS_LABEL[s], "name": d.name, "message": d.message}
+
+
+def _rel(rel: Any) -> tuple[str, str]:
+    if rel is None:
+        return fmt.MISSING, fmt.MISSING
+    value = rel.mean if hasattr(rel, "mean") else rel.value  # a posterior summary has a mean
+    return fmt.percent(value), fmt.interval(rel.ci[0], rel.ci[1], fmt.percent, signed=False)
+
+
+def _bare(value: float, binary: bool) -> str:
+    """A lift without its unit (for tables whose heading names it)."""
+    return fmt.pp(value, unit=False) if binary else fmt.effect(value)
+
+
+def _bare_ci(lo: float, hi: float, binary: bool) -> str:
+    """The interval of a lift without its unit."""
+    if binary:
+        return fmt.interval(lo, hi, fmt.pp, unit=False, signed=False)
+    return fmt.lift_interval(lo, hi, binary=False)
+
+
+def lift_cells(lift: Any, *, binary: bool) -> dict[str, Any]:
+    """The effect of one :class:`~truelift.experiment.lift.Lift`: values by arm, lift, relative lift."""
+    est = lift.estimate
+    rel, rel_ci = _rel(est.relative)
+    return {
+        "metric": lift.metric, "variant": _text(lift.variant), "role": lift.role, "binary": binary,
+        "control_value": fmt.mean(lift.control_value, binary=binary),
+        "variant_value": fmt.mean(lift.variant_value, binary=binary),
+        "lift": fmt.lift(est.value, binary=binary),
+        "lift_ci": fmt.lift_interval(est.ci[0], est.ci[1], binary=binary),
+        "lift_bare": _bare(est.value, binary), "lift_ci_bare": _bare_ci(est.ci[0], est.ci[1], binary),
+        "relative": rel, "relative_ci": rel_ci,
+        "pvalue": fmt.pvalue(est.pvalue),
+        "test": est.method, "n_variant": fmt.count(est.n_treated), "n_control": fmt.count(est.n_control),
+    }
+
+
+def _decision(readout: Any) -> str:
+    """Which p-value column decides significance: ``"holm"``, ``"bh"`` or ``"raw"``."""
+    return readout.correction if readout.correction in ("holm", "bh") else "raw"
+
+
+def _direction(lift: Any) -> str:
+    """``"better"`` / ``"worse"`` for a significant lift (by the metric's good direction), else ``""``."""
+    if not lift.significant or lift.estimate.value == 0:
+        return ""
+    up = lift.estimate.value > 0
+    return "better" if up == lift.higher_is_better else "worse"
+
+
+def lift_row(lift: Any, *, binary: bool) -> dict[str, Any]:
+    """One line of the lifts table: effect, p-values (raw, Holm, BH), CUPED, always-valid."""
+    row = lift_cells(lift, binary=binary)
+    av = lift.always_valid
+    row.update({
+        "pvalue_holm": fmt.pvalue(lift.pvalue_holm), "pvalue_bh": fmt.pvalue(lift.pvalue_bh),
+        "significant": lift.significant, "sig_mark": CHECK if lift.significant else "",
+        "direction": _direction(lift),
+        "cuped": lift.cuped is not None,
+        "variance_reduction": fmt.share(lift.cuped.variance_reduction) if lift.cuped else fmt.MISSING,
+        "cuped_covariates": ", ".join(lift.cuped.covariates) if lift.cuped else "",
+        "always_valid": av is not None,
+        "av_ci": fmt.lift_interval(av.ci[0], av.ci[1], binary=binary) if av else fmt.MISSING,
+        "av_ci_bare": _bare_ci(av.ci[0], av.ci[1], binary) if av else fmt.MISSING,
+        "av_pvalue": fmt.pvalue(av.pvalue) if av else fmt.MISSING,
+    })
+    return row
+
+
+def sentence(readout: Any, lift: Any, binary: bool) -> str:
+    """One plain sentence on one primary lift and whether it is significant."""
+    est = lift.estimate
+    ci = fmt.lift_interval(est.ci[0], est.ci[1], binary=binary, sep=" to ", brackets=False)
+    text = (f"{lift.metric}: {_text(lift.variant)} {fmt.lift(est.value, binary=binary)} vs "
+            f"{_text(lift.control)} ({fmt.level(est.level)} CI {ci})")
+    if est.relative is not None:
+        text += f", {fmt.percent(est.relative.value)} relative"
+    decision = _decision(readout)
+    p = {"holm": lift.pvalue_holm, "bh": lift.pvalue_bh}.get(decision, lift.decision_pvalue)
+    which = {"holm": "Holm-adjusted ", "bh": "BH-adjusted "}.get(decision, "")
+    if lift.always_valid is not None:
+        which += "always-valid "
+    verdict = "significant" if lift.significant else "not significant"
+    text += f"; {verdict} ({which}{fmt.p_equals(p)})."
+    return text
+
+
+def arm_rows(readout: Any) -> list[dict[str, Any]]:
+    """Users per arm, planned and observed share."""
+    srm = readout.srm
+    out = []
+    for i, arm in enumerate(readout.arms):
+        out.append({"arm": _text(arm.label), "control": arm.control,
+                    "role": "control" if arm.control else "variant", "users": fmt.count(arm.users),
+                    "planned": fmt.share(arm.planned_share), "observed": fmt.share(srm.observed_share[i])})
+    return out
+
+
+def srm_view(readout: Any) -> dict[str, Any]:
+    """The sample-ratio check."""
+    srm = readout.srm
+    diag = next((d for d in readout.diagnostics if d.name == "sample_ratio"), None)
+    status = Status.FAIL if srm.mismatch else Status.OK
+    return {"chi2": fmt.number(srm.chi2), "df": fmt.count(srm.df), "pvalue": fmt.pvalue(srm.pvalue),
+            "p_equals": fmt.p_equals(srm.pvalue),
+            "threshold": fmt.exact(srm.threshold), "status": status.value, "label": STATUS_LABEL[status],
+            "message": diag.message if diag else "",
+            "total": fmt.count(sum(srm.observed))}
+
+
+def bayes_tables(readout: Any) -> list[dict[str, Any]]:
+    """Per metric: every arm's posterior, P(better than control), P(best), expected loss."""
+    info = {m.name: m for m in readout.metrics}
+    out = []
+    for mb in readout.bayes:
+        b = mb.readout
+        if b is None:  # no posterior (the metric does not vary): see bayes_notes
+            continue
+        binary = bool(info[mb.metric].binary) if mb.metric in info else False
+        comps = {c.variant: c for c in b.comparisons}
+        rows = []
+        for arm in b.arms:
+            c = comps.get(arm.label)
+            rel, rel_ci = _rel(c.relative if c is not None else None)
+            rows.append({
+                "arm": arm.label, "control": arm.label == b.control,
+                "mean": fmt.mean(arm.mean, binary=binary),
+                "mean_ci": (fmt.interval(arm.ci[0], arm.ci[1], fmt.share) if binary
+                            else fmt.interval(arm.ci[0], arm.ci[1], fmt.number)),
+                "prob_best": fmt.probability(arm.prob_best),
+                "expected_loss": fmt.loss(arm.expected_loss, binary=binary),
+                "expected_loss_bare": fmt.loss(arm.expected_loss, binary=binary, unit=False),
+                "prob_better": fmt.probability(c.prob_better) if c else fmt.MISSING,
+                "lift": fmt.lift(c.absolute.mean, binary=binary) if c else fmt.MISSING,
+                "lift_ci": (fmt.lift_interval(c.absolute.ci[0], c.absolute.ci[1], binary=binary)
+                            if c else fmt.MISSING),
+                "lift_bare": _bare(c.absolute.mean, binary) if c else fmt.MISSING,
+                "lift_ci_bare": _bare_ci(c.absolute.ci[0], c.absolute.ci[1], binary) if c else fmt.MISSING,
+                "relative": rel, "relative_ci": rel_ci,
+                "loss_vs_control": fmt.loss(c.expected_loss, binary=binary) if c else fmt.MISSING,
+            })
+        model = BAYES_MODEL.get(b.model, b.model)
+        if b.prior is not None:
+            model += f", Beta({fmt.exact(b.prior[0])}, {fmt.exact(b.prior[1])}) prior"
+        out.append({"metric": mb.metric, "binary": binary, "model": model,
+                    "level": fmt.level(b.level), "draws": fmt.count(b.draws), "rows": rows})
+    return out
+
+
+def _primary(readout: Any) -> list[str]:
+    return [m.name for m in readout.metrics if m.role == "primary"]
+
+
+def segment_tables(readout: Any) -> list[dict[str, Any]]:
+    """Per segment column: per-level lifts of the primary metrics, heterogeneity, split check."""
+    info = {m.name: m for m in readout.metrics}
+    primary = _primary(readout)
+    warned = {d.name for d in readout.diagnostics if Status(d.status) is not Status.OK}
+    out = []
+    for b in readout.segments:
+        rows = []
+        for metric in primary:
+            binary = bool(info[metric].binary)
+            for s in b.lifts:
+                if s.lift.metric != metric:
+                    continue
+                row = lift_cells(s.lift, binary=binary)
+                sig = s.pvalue_holm < readout.alpha
+                row.update({"level": _text(s.level), "pvalue_holm": fmt.pvalue(s.pvalue_holm),
+                            "significant": sig, "sig_mark": CHECK if sig else ""})
+                rows.append(row)
+        het = [{"metric": h.metric, "variant": _text(h.variant), "q": fmt.number(h.q), "df": fmt.count(h.df),
+                "pvalue": fmt.pvalue(h.pvalue), "levels": fmt.count(h.levels_used), "simpson": h.simpson,
+                "simpson_text": "YES: pooled lift has the opposite sign" if h.simpson else "no"}
+               for h in b.heterogeneity if h.metric in primary]
+        split_bad = f"split_by_segment:{b.column}" in warned
+        status = Status.WARN if split_bad else Status.OK
+        out.append({
+            "column": b.column,
+            "levels": [(_text(lv), fmt.count(n)) for lv, n in zip(b.levels, b.users, strict=True)],
+            "rows": rows, "heterogeneity": het,
+            "split": {"chi2": fmt.number(b.split.chi2), "df": fmt.count(b.split.df),
+                      "pvalue": fmt.pvalue(b.split.pvalue), "p_equals": fmt.p_equals(b.split.pvalue),
+                      "status": status.value,
+                      "label": STATUS_LABEL[status]},
+            "skipped": list(b.skipped),
+        })
+    return out
+
+
+def funnel_tables(readout: Any) -> list[dict[str, Any]]:
+    """Per variant: reach and step conversion of every stage, by arm, with their lifts (in pp)."""
+    variants = list(dict.fromkeys(f.variant for f in readout.funnel))
+    out = []
+    for v in variants:
+        rows = []
+        for f in readout.funnel:
+            if f.variant != v:
+                continue
+            reach, step = lift_cells(f.reach, binary=True), lift_cells(f.step, binary=True)
+            rows.append({"stage": f.stage, "previous": f.previous or "all users",
+                         "reach": reach, "step": step})
+        out.append({"variant": _text(v), "control": _text(readout.control), "rows": rows})
+    return out
+
+
+def _time(t: Any) -> str:
+    return fmt.MISSING if t is None else _text(t)
+
+
+def sequential_view(readout: Any) -> dict[str, Any] | None:
+    """The readout over time: latest look of every path, and group-sequential boundaries."""
+    mon = readout.sequential
+    if mon is None:
+        return None
+    info = {m.name: m for m in readout.metrics}
+    paths = []
+    for p in mon.paths:
+        binary = bool(info[p.metric].binary) if p.metric in info else False
+        last = p.looks[-1]
+        empty = last.cs[0] > last.cs[1]
+        paths.append({
+            "metric": p.metric, "variant": _text(p.variant), "looks": fmt.count(len(p.looks)),
+            "first": _time(p.times[0]), "last": _time(p.times[-1]), "n": fmt.count(last.n),
+            "binary": binary,
+            "estimate": fmt.lift(last.estimate, binary=binary),
+            "ci": fmt.lift_interval(last.ci[0], last.ci[1], binary=binary),
+            "cs": "empty" if empty else fmt.lift_interval(last.cs[0], last.cs[1], binary=binary),
+            "estimate_bare": _bare(last.estimate, binary),
+            "ci_bare": _bare_ci(last.ci[0], last.ci[1], binary),
+            "cs_bare": "empty" if empty else _bare_ci(last.cs[0], last.cs[1], binary),
+            "pvalue": fmt.pvalue(last.pvalue_naive), "pvalue_av": fmt.pvalue(last.pvalue_always_valid),
+        })
+    gs = []
+    for g in mon.group_sequential:
+        binary = bool(info[g.metric].binary) if g.metric in info else False
+        m = g.monitoring
+        last = m.looks[-1]
+        first = m.first_crossing
+        gs.append({
+            "metric": g.metric, "variant": _text(g.variant), "kind": g.monitoring.boundaries.kind,
+            "looks": fmt.count(len(m.looks)), "fraction": fmt.share(last.fraction),
+            "z": fmt.number(last.z, 3, signed=True), "boundary": fmt.number(last.boundary, 3),
+            "crossed": first is not None,
+            "crossed_text": (f"yes, look {first} ({mon.time} {_time(g.times[first - 1])})"
+                             if first is not None else "not yet"),
+            "binary": binary,
+            "rci": fmt.lift_interval(last.rci[0], last.rci[1], binary=binary),
+            "rci_bare": _bare_ci(last.rci[0], last.rci[1], binary),
+            "level": fmt.level(m.level),
+        })
+    return {"method": mon.method, "method_label": SEQUENTIAL_LABEL.get(mon.method, str(mon.method)),
+            "time": mon.time or "one look at all users (no time= given)",
+            "horizon": fmt.count(mon.horizon) if mon.horizon else "not given",
+            "group_sequential_design": mon.method in ("obrien-fleming", "pocock"),
+            "paths": paths, "group_sequential": gs}
+
+
+def readout_view(readout: Any) -> dict[str, Any]:
+    """Everything the fronts show about a :class:`~truelift.experiment.readout.Readout`, as strings."""
+    binary = {m.name: bool(m.binary) for m in readout.metrics}
+    roles = [("primary", "Primary metrics"), ("guardrail", "Guardrails")]
+    tables = []
+    for role, title in roles:
+        rows = [lift_row(lift, binary=binary.get(lift.metric, False)) for lift in readout.lifts
+                if lift.role == role]
+        if rows:
+            family = ("every metric x variant" if readout.family == "all"
+                      else f"the {title.lower()} x variants")
+            tables.append({"role": role, "title": title, "rows": rows, "family": family,
+                           "cuped": any(r["cuped"] for r in rows),
+                           "always_valid": any(r["always_valid"] for r in rows)})
+    v = readout.verdict
+    status = Status(v.status)
+    decision = _decision(readout)
+    sequential = readout.sequential is not None and readout.sequential.method == "always-valid"
+    variants = [_text(a.label) for a in readout.arms if not a.control]
+    return {
+        "kind": readout.kind,
+        "status": status.value,
+        "status_label": STATUS_LABEL[status],
+        "headline": v.headline,
+        "sentences": [sentence(readout, lift, binary.get(lift.metric, False))
+                      for lift in readout.lifts if lift.role == "primary"],
+        "variant_column": readout.variant_column,
+        "control": _text(readout.control),
+        "variants": variants,
+        "metrics": [{"name": m.name, "role": m.role, "description": m.description,
+                     "binary": bool(m.binary), "covariates": ", ".join(m.covariates) or fmt.MISSING,
+                     "direction": "higher is better" if m.higher_is_better else "lower is better"}
+                    for m in readout.metrics],
+        "primary": _primary(readout),
+        "level": fmt.level(readout.level),
+        "alpha": fmt.exact(readout.alpha),
+        "correction": readout.correction,
+        "correction_label": CORRECTION_LABEL.get(readout.correction, readout.correction),
+        "decision": decision,
+        "family": readout.family,
+        "adjusts_always_valid": sequential,
+        "sequential_label": SEQUENTIAL_LABEL.get(readout.sequential.method if readout.sequential else None,
+                                                 ""),
+        "arms": arm_rows(readout),
+        "srm": srm_view(readout),
+        "tables": tables,
+        "bayes": bayes_tables(readout),
+        "bayes_notes": [f"{mb.metric}: {mb.note}" for mb in readout.bayes if mb.readout is None],
+        "segments": segment_tables(readout),
+        "funnel": funnel_tables(readout),
+        "sequential": sequential_view(readout),
+        "reasons": reasons(readout),
+        "diagnostics": [_diag(d) for d in readout.diagnostics],
+        "n_diagnostics": {s.value: sum(1 for d in readout.diagnostics if Status(d.status) is s)
+                          for s in Status},
+        "data": data_rows(readout),
+        "provenance": provenance_rows(readout),
+    }
+
+
+# --------------------------------------------------------------------------- plan
+
+SOLVED_LABEL = {"n_per_arm": "users per arm", "mde": "minimum detectable effect", "power": "power"}
+
+
+def _days(x: Any) -> str:
+    return "" if x is None else f" ({fmt.number(x, 2)} days)"
+
+
+def plan_view(plan: Any) -> dict[str, Any]:
+    """Everything the fronts show about a :class:`~truelift.experiment.plan.Plan`, as strings."""
+    binary = plan.metric == "proportion"
+    arms = [{"arm": a, "share": fmt.share(s), "n": fmt.count(n)}
+            for a, s, n in zip(plan.arms, plan.split, plan.n_per_arm, strict=True)]
+    per_arm = (fmt.count(plan.n_per_arm[0]) if len(set(plan.n_per_arm)) == 1
+               else " / ".join(fmt.count(n) for n in plan.n_per_arm))
+    row = {
+        "metric": plan.metric,
+        "baseline": fmt.mean(plan.baseline, binary=binary),
+        "sd": fmt.number(plan.sd) if plan.sd is not None else fmt.MISSING,
+        "mde": fmt.lift(plan.mde, binary=binary),
+        "mde_relative": fmt.percent(plan.mde_relative) if plan.mde_relative is not None else fmt.MISSING,
+        "mean_treated": fmt.mean(plan.mean_treated, binary=binary),
+        "alpha": fmt.exact(plan.alpha),
+        "alpha_per_comparison": fmt.short(plan.alpha_per_comparison),
+        "sided": "two-sided" if plan.sided == 2 else "one-sided",
+        "power": fmt.share(plan.power),
+        "power_target": fmt.share(plan.power_target) if plan.power_target is not None else fmt.MISSING,
+        "n_per_arm": per_arm,
+        "n_total": fmt.count(plan.n_total),
+        "duration": (f"{fmt.count(plan.duration_days)} days" if plan.duration_days is not None
+                     else fmt.MISSING),
+        "daily_traffic": fmt.count(plan.daily_traffic) if plan.daily_traffic is not None else fmt.MISSING,
+        "variance_reduction": fmt.share(plan.variance_reduction) if plan.variance_reduction else fmt.MISSING,
+    }
+    seq = None
+    s = plan.sequential
+    if s is not None:
+        b = s.boundaries
+        seq = {
+            "kind": s.kind, "label": SEQUENTIAL_LABEL.get(s.kind, s.kind), "looks": fmt.count(s.looks),
+            "max_n": fmt.count(plan.n_total), "fixed_n": fmt.count(s.fixed_n_total),
+            "inflation": fmt.ratio(s.inflation, 3),
+            "expected_h0": fmt.count(s.expected_n_total_h0), "expected_h1": fmt.count(s.expected_n_total_h1),
+            "expected_days_h0": _days(s.expected_days_h0), "expected_days_h1": _days(s.expected_days_h1),
+            "z_final": fmt.number(s.z_final, 3),
+            "tau2": fmt.number(s.tau2) if s.tau2 is not None else fmt.MISSING,
+            "boundaries": ([(fmt.share(t, 0), fmt.number(z, 3), fmt.pvalue(p))
+                            for t, z, p in zip(b.fractions, b.z, b.nominal_p, strict=True)]
+                           if b is not None else []),
+        }
+    unit = "percentage points" if binary else "outcome units"
+    return {
+        "kind": plan.kind,
+        "solved_for": plan.solved_for,
+        "solved_label": SOLVED_LABEL.get(plan.solved_for, plan.solved_for),
+        "headline": _plan_headline(plan, row),
+        "binary": binary, "unit": unit,
+        "variants": f"{fmt.count(plan.variants)} variant{'s' if plan.variants > 1 else ''}",
+        "correction": CORRECTION_LABEL.get(plan.correction, plan.correction),
+        "row": row, "arms": arms,
+        "power_per_variant": [fmt.share(p) for p in plan.power_per_variant],
+        "sequential": seq,
+        "notes": list(plan.notes),
+        "provenance": provenance_rows(plan),
+    }
+
+
+def _plan_headline(plan: Any, row: dict[str, str]) -> str:
+    what = f"{row['mde']} ({row['mde_relative']} relative)" if plan.mde_relative is not None else row["mde"]
+    text = (f"{row['n_per_arm']} users per arm ({row['n_total']} in total) detect a lift of {what} on a "
+            f"baseline of {row['baseline']} with {row['power']} power at alpha = {row['alpha']}")
+    if plan.variants > 1:
+        text += f" ({row['alpha_per_comparison']} per comparison)"
+    if plan.duration_days is not None:
+        text += f"; about {row['duration']} at {row['daily_traffic']} users a day"
+    if plan.sequential is not None:
+        kind = SEQUENTIAL_LABEL.get(plan.sequential.kind, plan.sequential.kind)
+        expected = fmt.count(plan.sequential.expected_n_total_h1)
+        text += (f". {kind[:1].upper()}{kind[1:]}: at most {row['n_total']} users, {expected} expected if "
+                 "the effect is real")
+    return text + "."
