@@ -298,7 +298,7 @@ def readout(
         pair_share = {v: srm.expected_share[0] + srm.expected_share[arms_order.index(v)] for v in variants}
         monitoring = seq.monitor(cells, all_metrics, variant_col=variant, control=control, variants=variants,
                                  time=time, method=sequential, horizon=horizon, alpha=alpha, level=level,
-                                 pair_share=pair_share)
+                                 pair_share=pair_share, family_size=len(primary) * len(variants))
         if sequential is not None:
             lifts = [seq.attach(lift, monitoring) for lift in lifts]
     lifts = _adjust(lifts, family=family, correction=correction, alpha=alpha)

@@ -74,7 +74,8 @@ def _cumulative(cells: Cells, time: str | None) -> list[tuple[Any, np.ndarray]]:
 
 def monitor(cells: Cells, metrics: Sequence[Metric], *, variant_col: str, control: Any,
             variants: Sequence[Any], time: str | None, method: str | None, horizon: int | None,
-            alpha: float, level: float, pair_share: dict[Any, float] | None = None) -> Monitoring:
+            alpha: float, level: float, pair_share: dict[Any, float] | None = None,
+            family_size: int = 1) -> Monitoring:
     """The lift of every metric and variant at each look, with the chosen sequential inference.
 
     ``horizon`` is the planned total of users over all arms; a comparison of a variant with
@@ -116,7 +117,8 @@ def monitor(cells: Cells, metrics: Sequence[Metric], *, variant_col: str, contro
                 fractions = np.minimum(np.asarray(ns, dtype=float) / pair_horizon, 1.0)
                 keep = np.concatenate([[True], np.diff(fractions) > 0])  # looks past the horizon merge
                 mon = gs.monitor(np.asarray(est)[keep], np.sqrt(np.asarray(var)[keep]), fractions[keep],
-                                 alpha=alpha, kind=method, level=level)
+                                 alpha=alpha / family_size, kind=method,
+                                 level=1.0 - (1.0 - level) / family_size)
                 gs_paths.append(GroupSequentialPath(metric=m.name, variant=v,
                                                     times=tuple(t for t, k in zip(times, keep, strict=True)
                                                                 if k), monitoring=mon))
