@@ -29,13 +29,16 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 # Heavy validation and timing (not part of `make test`); see benchmarks/README.md.
-# Peers (DoWhy, causalml) live in their own venv so they never touch the project's.
+# Peers (DoWhy, causalml, tea-tasting) live in their own venv so they never touch the project's.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/coverage_observational.py --spec raw --reps 1000
 	$(BIN)/python benchmarks/coverage_observational.py --spec true --reps 1000
 	test -x benchmarks/.venv-peers/bin/python || ($(PYTHON) -m venv benchmarks/.venv-peers && \
 	  benchmarks/.venv-peers/bin/pip install --quiet -e . -r benchmarks/requirements-peers.txt)
 	$(BIN)/python benchmarks/speed_matching.py
+	benchmarks/.venv-peers/bin/pip install --quiet -r benchmarks/requirements-peers.txt
+	$(BIN)/python benchmarks/speed_readout.py --rows 10000000
+	$(BIN)/python benchmarks/speed_readout.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build src/*.egg-info truelift-demo.html truelift-readout-demo.html
