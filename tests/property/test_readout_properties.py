@@ -117,8 +117,11 @@ def test_pandas_and_parquet_give_the_same_cell_moments(frame, tmp_path_factory):
     np.testing.assert_array_equal(left.n[order_l], right.n[order_r])
     np.testing.assert_allclose(left.mean[order_l], right.mean[order_r], rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(left.comoment[order_l], right.comoment[order_r], rtol=1e-9, atol=1e-9)
-    np.testing.assert_array_equal(left.minimum[order_l], right.minimum[order_r])
-    np.testing.assert_array_equal(left.maximum[order_l], right.maximum[order_r])
+    # the SQL path establishes a range only where a check needs it (0/1 candidates, denominators)
+    known = ~np.isnan(right.minimum[order_r])
+    np.testing.assert_array_equal(left.minimum[order_l][known], right.minimum[order_r][known])
+    known = ~np.isnan(right.maximum[order_r])
+    np.testing.assert_array_equal(left.maximum[order_l][known], right.maximum[order_r][known])
     assert left.rows_read == right.rows_read == len(frame)
 
 

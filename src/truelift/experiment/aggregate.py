@@ -36,6 +36,9 @@ class Request:
 
     ``unit`` (optional) is the user id of event-level rows; ``time`` (optional, one of the keys)
     is then the user's first value (enrolment). ``dropna`` drops rows with a missing variable.
+    ``binary`` names the variables that may be 0/1 (their range is established, see
+    :func:`_establish_ranges`); ``nonnegative`` those whose minimum must be known (ratio
+    denominators). Every variable's square must be among ``pairs`` for the binary check.
     """
 
     keys: tuple[str, ...]
@@ -44,6 +47,8 @@ class Request:
     unit: str | None = None
     time: str | None = None
     dropna: bool = False
+    binary: tuple[str, ...] = ()
+    nonnegative: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -226,11 +231,14 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _sql(relation: str, request: Request) -> str:
+def _sql(relation: str, request: Request, integer: frozenset[str] = frozenset()) -> str:
     """The one aggregate query (DuckDB dialect) over ``relation`` (a table expression).
 
-    Missing values are counted per variable (``__m{i}``) on the rows read, before any
-    aggregation to users; with ``dropna`` the rows holding one are filtered out first.
+    Per cell: users, rows read, and per variable its sum and missing count; the sums of the
+    products that the metrics need; the minimum of the ``nonnegative`` variables. Integer columns
+    are summed as integers (exact), their products as BIGINT; others as DOUBLE. Missing values are
+    counted (``__m{i}``) on the rows read, before any aggregation to users; with ``dropna`` the
+    rows holding one are filtered out first.
     """
     keys = [_q(k) for k in request.keys]
     where = ""
@@ -248,14 +256,22 @@ def _sql(relation: str, request: Request) -> str:
         inner = f"(SELECT {', '.join(sel)} FROM {inner} GROUP BY {', '.join(group)})"
         events = "__events"
         miss = [f"sum(__m{i})" for i in range(len(request.variables))]
+
+    def num(v: str) -> str:
+        return _q(v) if v in integer else f"CAST({_q(v)} AS DOUBLE)"
+
     parts = [*keys, "count(*) AS __n", f"sum({events}) AS __rows"]
     for i, v in enumerate(request.variables):
-        c = _q(v)
-        parts += [f"sum(CAST({c} AS DOUBLE)) AS __s{i}", f"{miss[i]} AS __m{i}",
-                  f"min(CAST({c} AS DOUBLE)) AS __lo{i}", f"max(CAST({c} AS DOUBLE)) AS __hi{i}"]
+        parts += [f"sum({num(v)}) AS __s{i}", f"{miss[i]} AS __m{i}"]
+        if v in request.nonnegative:
+            parts.append(f"min({num(v)}) AS __lo{i}")
     for j, (a, b) in enumerate(request.pairs):
-        va, vb = _q(request.variables[a]), _q(request.variables[b])
-        parts.append(f"sum(CAST({va} AS DOUBLE) * CAST({vb} AS DOUBLE)) AS __p{j}")
+        va, vb = request.variables[a], request.variables[b]
+        if va in integer and vb in integer:
+            prod = f"CAST({_q(va)} AS BIGINT) * {_q(vb)}"
+        else:
+            prod = f"{num(va)} * {num(vb)}"
+        parts.append(f"sum({prod}) AS __p{j}")
     group_by = f" GROUP BY {', '.join(keys)}" if keys else ""
     return f"SELECT {', '.join(parts)} FROM {inner}{group_by}"
 
@@ -272,16 +288,20 @@ def _cells_from_columns(cols: dict[str, np.ndarray], request: Request
     for i in range(p):
         sums[:, i] = _float(cols[f"__s{i}"])
         missing[:, i] = _float(cols[f"__m{i}"])
-        lo[:, i] = _float(cols[f"__lo{i}"])
-        hi[:, i] = _float(cols[f"__hi{i}"])
+        if f"__lo{i}" in cols:
+            lo[:, i] = _float(cols[f"__lo{i}"])
     cross = {pair: _float(cols[f"__p{j}"]) for j, pair in enumerate(request.pairs)}
+    for i, v in enumerate(request.variables):
+        bad = np.isinf(sums[:, i]) | np.isinf(lo[:, i])
+        for (a, b), pab in cross.items():
+            if i in (a, b):
+                bad |= ~np.isfinite(pab) & (n > 0)
+        if bad.any():
+            raise DataError(v, "infinite values (or values too large to sum); every value must be finite")
     mean, comoment = from_sums(n, np.nan_to_num(sums), {k: np.nan_to_num(v) for k, v in cross.items()})
     key_cols = [_objects(cols[k]) for k in request.keys]
     labels = tuple(tuple(_plain(kc[i]) for kc in key_cols) for i in range(c))
     rows = int(np.nansum(_float(cols["__rows"])))
-    for i, v in enumerate(request.variables):
-        if np.isinf(lo[:, i]).any() or np.isinf(hi[:, i]).any():
-            raise DataError(v, "infinite values; every value must be finite")
     cells = Cells(keys=request.keys, labels=labels, variables=request.variables, n=n, mean=mean,
                   comoment=comoment, minimum=lo, maximum=hi, rows_read=rows)
     return cells, missing, rows
@@ -310,24 +330,51 @@ def _check_units(cells: Cells, request: Request, units: int | None) -> None:
                                       "segment for the whole test")
 
 
-def _run_sql(execute: Any, count_units: Any, relation: str, request: Request) -> Aggregated:
+def _establish_ranges(cells: Cells, request: Request, integer: frozenset[str], range_of: Any) -> Cells:
+    """Fill the range of the ``binary`` variables without scanning for min/max in the main query.
+
+    A 0/1 column has ``sum(x^2) = sum(x)``. For an integer column that is also sufficient
+    (``x^2 - x >= 0`` for every integer, 0 only at 0 and 1), so the range [0, 1] is known exactly
+    from the sums. A non-integer column that passes it gets a small second query for its true
+    minimum and maximum (``range_of``); one that fails it is not 0/1 and its range stays unknown.
+    """
+    lo, hi = cells.minimum.copy(), cells.maximum.copy()
+    total = cells.total()
+    for v in request.binary:
+        i = request.variables.index(v)
+        m = total.mean[i]
+        squares = total.comoment[i, i] + total.n * m * m
+        passes = abs(squares - total.n * m) <= 1e-9 * max(total.n, 1.0)
+        if not passes:
+            continue
+        if v in integer:
+            lo[:, i], hi[:, i] = 0.0, 1.0
+        else:
+            lo[:, i], hi[:, i] = range_of(v)
+    return dataclasses.replace(cells, minimum=lo, maximum=hi)
+
+
+def _run_sql(execute: Any, count_units: Any, relation: str, request: Request,
+             integer: frozenset[str] = frozenset(), range_of: Any = None) -> Aggregated:
     """Run the query; with missing values, raise (or, with dropna, rerun without those rows).
 
     ``count_units(request)`` returns the number of distinct users in the rows kept (event-level
     rows only), which must equal the users summed over the cells.
     """
     plain = dataclasses.replace(request, dropna=False)
-    cells, miss, rows = _cells_from_columns(execute(_sql(relation, plain), plain), plain)
+    cells, miss, rows = _cells_from_columns(execute(_sql(relation, plain, integer), plain), plain)
     missing = {v: int(miss[:, i].sum()) for i, v in enumerate(request.variables) if miss[:, i].sum() > 0}
     if missing and not request.dropna:
         col, count = next(iter(missing.items()))
         raise _missing_error(col, count)
     if missing:
-        cells, _, kept = _cells_from_columns(execute(_sql(relation, request), request), request)
+        cells, _, kept = _cells_from_columns(execute(_sql(relation, request, integer), request), request)
         cells = dataclasses.replace(cells, rows_read=rows)
         _check_units(cells, request, count_units(request) if request.unit else None)
+        cells = _establish_ranges(cells, request, integer, range_of)
         return Aggregated(cells=cells, missing_by_column=missing, rows_dropped=rows - kept, source="")
     _check_units(cells, request, count_units(plain) if request.unit else None)
+    cells = _establish_ranges(cells, request, integer, range_of)
     return Aggregated(cells=cells, missing_by_column={}, rows_dropped=0, source="")
 
 
@@ -343,12 +390,14 @@ def _duckdb_file(path: Path, request: Request) -> Aggregated:
         raise DataError(None, f"cannot read {path.name}: use a .csv or .parquet file")
     con = duckdb.connect()
     try:
+        con.execute("SET enable_progress_bar = false")
         literal = "'" + str(path).replace("'", "''") + "'"
         relation = f"{reader}({literal})"
         schema = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
         types = {row[0]: str(row[1]) for row in schema}
         _check_columns(list(types), _needed(request))
         _check_numeric(types, request.variables)
+        integer = frozenset(v for v in request.variables if types[v].upper().startswith(_INTEGER))
 
         def execute(sql: str, _request: Request) -> dict[str, np.ndarray]:
             return con.execute(sql).fetchnumpy()
@@ -360,7 +409,13 @@ def _duckdb_file(path: Path, request: Request) -> Aggregated:
             sql = f"SELECT count(DISTINCT {_q(req.unit or '')}) FROM {relation}{where}"
             return int(con.execute(sql).fetchone()[0])
 
-        return dataclasses.replace(_run_sql(execute, count_units, relation, request), source=str(path))
+        def range_of(v: str) -> tuple[float, float]:
+            lo, hi = con.execute(f"SELECT min(CAST({_q(v)} AS DOUBLE)), max(CAST({_q(v)} AS DOUBLE)) "
+                                 f"FROM {relation}").fetchone()
+            return float(lo), float(hi)
+
+        out = _run_sql(execute, count_units, relation, request, integer, range_of)
+        return dataclasses.replace(out, source=str(path))
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0]
         raise DataError(None, f"cannot aggregate {path.name}: {first}") from None
@@ -368,6 +423,7 @@ def _duckdb_file(path: Path, request: Request) -> Aggregated:
         con.close()
 
 
+_INTEGER = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "INT")
 _NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
             "UBIGINT", "FLOAT", "DOUBLE", "REAL", "DECIMAL", "BOOLEAN", "INT", "UHUGEINT")
 
@@ -380,7 +436,7 @@ def _check_numeric(types: dict[str, str], variables: Sequence[str]) -> None:
 
 
 # --------------------------------------------------------------------------------------------- Ibis
-def ibis_expression(table: Any, request: Request) -> Any:
+def ibis_expression(table: Any, request: Request, integer: frozenset[str] = frozenset()) -> Any:
     """The aggregate as an Ibis expression (compiles to one query on any Ibis backend).
 
     The same statistics as the DuckDB SQL of :func:`_sql`, column for column.
@@ -394,24 +450,27 @@ def ibis_expression(table: Any, request: Request) -> Any:
     miss = {i: t.count() - t[v].count() for i, v in enumerate(request.variables)}
     if request.unit is not None:
         group = [request.unit, *[k for k in request.keys if k != request.time]]
-        per_user: dict[str, Any] = {v: t[v].sum() for v in request.variables}
+        per_user: dict[str, Any] = {v: t[v].cast("int64" if v in integer else "float64").sum()
+                                    for v in request.variables}
         per_user.update({f"__m{i}": m for i, m in miss.items()})
         per_user["__events"] = t.count()
         if request.time is not None:
             per_user[request.time] = t[request.time].min()
         t = t.group_by(group).aggregate(**per_user)
         miss = {i: t[f"__m{i}"].sum() for i in range(len(request.variables))}
+
+    def num(v: str) -> Any:
+        return t[v].cast("int64" if v in integer else "float64")
+
     aggs: dict[str, Any] = {"__n": t.count()}
     aggs["__rows"] = t["__events"].sum() if request.unit is not None else t.count()
     for i, v in enumerate(request.variables):
-        col = t[v].cast("float64")
-        aggs[f"__s{i}"] = col.sum()
+        aggs[f"__s{i}"] = num(v).sum()
         aggs[f"__m{i}"] = miss[i]
-        aggs[f"__lo{i}"] = col.min()
-        aggs[f"__hi{i}"] = col.max()
+        if v in request.nonnegative:
+            aggs[f"__lo{i}"] = num(v).min()
     for j, (a, b) in enumerate(request.pairs):
-        aggs[f"__p{j}"] = (t[request.variables[a]].cast("float64")
-                           * t[request.variables[b]].cast("float64")).sum()
+        aggs[f"__p{j}"] = (num(request.variables[a]) * num(request.variables[b])).sum()
     if request.keys:
         return t.group_by(list(request.keys)).aggregate(**aggs)
     return t.aggregate(**aggs)
@@ -424,9 +483,10 @@ def _ibis(table: Any, request: Request) -> Aggregated:
         dtype = schema[v]
         if not (dtype.is_numeric() or dtype.is_boolean()):
             raise DataError(v, f"must be numeric, got type {dtype}")
+    integer = frozenset(v for v in request.variables if schema[v].is_integer() or schema[v].is_boolean())
 
     def execute(_sql_text: str, req: Request) -> dict[str, np.ndarray]:
-        frame = ibis_expression(table, req).to_pandas()
+        frame = ibis_expression(table, req, integer).to_pandas()
         return {c: frame[c].to_numpy() for c in frame.columns}
 
     def count_units(req: Request) -> int:
@@ -438,4 +498,10 @@ def _ibis(table: Any, request: Request) -> Aggregated:
             t = t.filter(cond)
         return int(t[req.unit].nunique().execute())
 
-    return dataclasses.replace(_run_sql(execute, count_units, "", request), source=describe(table))
+    def range_of(v: str) -> tuple[float, float]:
+        col = table[v].cast("float64")
+        frame = table.aggregate(lo=col.min(), hi=col.max()).to_pandas()
+        return float(frame["lo"].iloc[0]), float(frame["hi"].iloc[0])
+
+    out = _run_sql(execute, count_units, "", request, integer, range_of)
+    return dataclasses.replace(out, source=describe(table))

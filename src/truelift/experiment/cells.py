@@ -95,6 +95,21 @@ class Cells:
             mask &= np.array([_same(v, value) for v in kv], dtype=bool)
         return mask
 
+    def is_binary(self, col: str) -> tuple[bool, float, float]:
+        """Is ``col`` 0/1 per user? Also its range, when known (NaN otherwise).
+
+        0/1 exactly when every value lies in [0, 1] and ``sum(x^2) = sum(x)`` (then
+        ``x(1 - x) = 0`` for every user). The aggregate establishes the range of every candidate.
+        """
+        total = self.total()
+        i = total.index([col])[0]
+        lo = float(np.nanmin(self.minimum[:, i], initial=np.inf))
+        hi = float(np.nanmax(self.maximum[:, i], initial=-np.inf))
+        m = total.mean[i]
+        squares_ok = abs(total.comoment[i, i] - total.n * m * (1 - m)) <= 1e-9 * max(total.n, 1)
+        known = math.isfinite(lo) and math.isfinite(hi)
+        return (known and lo >= 0 and hi <= 1 and bool(squares_ok)), lo, hi
+
     def drop(self, mask: np.ndarray) -> Cells:
         """The cells not selected by ``mask``."""
         keep = ~mask

@@ -13,29 +13,28 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from truelift import __version__
 from truelift.errors import DataError, MethodError, RoleError
-from truelift.experiment import sequential as seq
-from truelift.experiment.aggregate import Request, aggregate
-from truelift.experiment.breakdown import (
-    FunnelStage,
-    SegmentBreakdown,
-    check_funnel,
-    funnel_breakdown,
-    segment_breakdown,
-)
+from truelift.experiment.aggregate import Aggregated, Request, aggregate
 from truelift.experiment.cells import Cells
-from truelift.experiment.lift import Lift, compare
 from truelift.experiment.metrics import Auto, Metric, Proportion, Ratio, check_metric_columns, resolve_metrics
-from truelift.experiment.srm import SampleRatio, sample_ratio
 from truelift.inference.multiplicity import CORRECTIONS, benjamini_hochberg, holm
 from truelift.results import Analysis, Diagnostic, Provenance, Status, Verdict, _ToDict
 
+# The statistics modules (they import scipy.special) are imported inside ``readout``, while the
+# aggregate query runs: on a large file that hides their import time behind the query.
+if TYPE_CHECKING:  # pragma: no cover
+    from truelift.experiment import sequential as seq
+    from truelift.experiment.breakdown import FunnelStage, SegmentBreakdown
+    from truelift.experiment.lift import Lift
+    from truelift.experiment.srm import SampleRatio
+
 Progress = Callable[[str, int, int], None]
+SEQUENTIAL = ("always-valid", "obrien-fleming", "pocock")
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -211,8 +210,8 @@ def readout(
         raise MethodError(f"family {family!r}: use 'primary' or 'all'")
     if relative not in ("delta", "fieller"):
         raise MethodError(f"relative {relative!r}: use 'delta' or 'fieller'")
-    if sequential not in (None, *seq.SEQUENTIAL):
-        raise MethodError(f"sequential {sequential!r}: use one of {', '.join(seq.SEQUENTIAL)}")
+    if sequential not in (None, *SEQUENTIAL):
+        raise MethodError(f"sequential {sequential!r}: use one of {', '.join(SEQUENTIAL)}")
     if sequential in ("obrien-fleming", "pocock") and (time is None or horizon is None):
         raise MethodError(f"sequential={sequential!r} needs time= (the looks) and horizon= (planned users)")
     level = 1.0 - alpha
@@ -249,13 +248,22 @@ def readout(
                                    + list(stages)))
     groups = [(*m.variables, *m.covariates) for m in (*primary, *guards)]
     groups += [tuple(stages[max(k - 1, 0):k + 1]) for k in range(len(stages))]
+    binary = [m.column for m in (*primary, *guards) if isinstance(m, (Auto, Proportion))] + list(stages)
+    groups += [(v,) for v in binary]
+    denominators = [m.denominator for m in (*primary, *guards) if isinstance(m, Ratio)]
     request = Request(keys=keys, variables=tuple(variables), pairs=_pairs(variables, groups), unit=unit,
-                      time=time, dropna=dropna)
+                      time=time, dropna=dropna, binary=tuple(dict.fromkeys(binary)),
+                      nonnegative=tuple(dict.fromkeys(denominators)))
     if progress:
         progress("aggregate", 0, 1)
-    agg = aggregate(data, request)
+    agg = _aggregate_while_importing(data, request)
     if progress:
         progress("aggregate", 1, 1)
+    from truelift.experiment import sequential as seq
+    from truelift.experiment.breakdown import check_funnel, funnel_breakdown, segment_breakdown
+    from truelift.experiment.lift import compare
+    from truelift.experiment.srm import sample_ratio
+
     cells = agg.cells
     rows_dropped = {f"missing {k}": v for k, v in agg.missing_by_column.items()} if agg.rows_dropped else {}
     missing_arm = cells.where(**{variant: None})
@@ -346,6 +354,23 @@ def readout(
                    diagnostics=diagnostics, verdict=verdict, provenance=prov)
 
 
+def _aggregate_while_importing(data: Any, request: Request) -> Aggregated:
+    """Run the aggregate; for a file or an engine, import the statistics modules meanwhile.
+
+    The query runs in its engine (DuckDB releases the GIL), so a worker thread can wait on it
+    while this thread pays the one-off import of SciPy; a DataFrame is aggregated in NumPy here.
+    """
+    if type(data).__module__.startswith("pandas"):
+        return aggregate(data, request)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(aggregate, data, request)
+        import truelift.experiment.breakdown
+        import truelift.experiment.sequential  # noqa: F401  (scipy.special and the estimators)
+        return future.result()
+
+
 def _planned_arms(labels: list[Any], expected: Mapping[Any, float] | Sequence[float] | None,
                   variant: str) -> tuple[list[Any], list[float]]:
     if expected is None:
@@ -386,26 +411,20 @@ def _control(control: Any, planned: list[Any], variant: str) -> Any:
 
 def _resolve(metric: Metric, cells: Cells) -> Metric:
     """Decide Auto metrics from the data and check proportions and ratio denominators."""
-    total = cells.total()
-    col_checks = [metric.column] if isinstance(metric, (Auto, Proportion)) else []
-    for col in col_checks:
-        i = total.index([col])[0]
-        lo, hi = float(np.nanmin(cells.minimum[:, i])), float(np.nanmax(cells.maximum[:, i]))
-        m = total.mean[i]
-        binary = lo >= 0 and hi <= 1 and abs(total.comoment[i, i] - total.n * m * (1 - m)) <= 1e-6 * total.n
+    if isinstance(metric, (Auto, Proportion)):
+        binary, lo, hi = cells.is_binary(metric.column)
         if isinstance(metric, Auto):
             return metric.resolve(binary)
         if not binary:
-            raise DataError(col, f"a proportion metric must be 0/1 per user (values from {lo:g} to {hi:g})")
+            shown = f" (values from {lo:g} to {hi:g})" if math.isfinite(lo) and math.isfinite(hi) else ""
+            raise DataError(metric.column, f"a proportion metric must be 0/1 per user{shown}")
     if isinstance(metric, Ratio):
-        for col in metric.variables:
-            i = total.index([col])[0]
-            lo = float(np.nanmin(cells.minimum[:, i]))
-            if lo < 0:
-                raise DataError(col, f"negative values (minimum {lo:g}) in a ratio metric's "
-                                     f"{'denominator' if col == metric.denominator else 'numerator'}; "
-                                     "counts and amounts per user must be >= 0")
+        total = cells.total()
         j = total.index([metric.denominator])[0]
+        lo = float(np.nanmin(cells.minimum[:, j]))
+        if lo < 0:
+            raise DataError(metric.denominator, f"negative values (minimum {lo:g}) in the denominator of "
+                                                f"{metric.name!r}; counts per user must be >= 0")
         if total.mean[j] == 0:
             raise DataError(metric.denominator, f"is 0 for every user, so the ratio {metric.name!r} is "
                                                 "undefined")

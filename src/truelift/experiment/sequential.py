@@ -28,8 +28,6 @@ from truelift.experiment.lift import AlwaysValid, Lift, compare
 from truelift.experiment.metrics import Metric
 from truelift.results import Diagnostic, Status, _ToDict
 
-SEQUENTIAL = ("always-valid", "obrien-fleming", "pocock")
-
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class Path(_ToDict):
