@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -51,10 +51,14 @@ class Truth:
 
 
 class Dataset(NamedTuple):
-    """A generated table and its known truth: ``data, truth = personalization()``."""
+    """A generated table and its known truth: ``data, truth = personalization()``.
+
+    ``truth`` is the generator's own truth type: :class:`Truth` here, ``HomepageTruth`` or
+    ``FactorialTruth`` for the randomized-test generators of :mod:`truelift.datasets.homepage`.
+    """
 
     data: pd.DataFrame
-    truth: Truth
+    truth: Any
 
 
 def _draw(n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
