@@ -265,7 +265,9 @@ def readout(
     from truelift.experiment.srm import sample_ratio
 
     cells = agg.cells
-    rows_dropped = {f"missing {k}": v for k, v in agg.missing_by_column.items()} if agg.rows_dropped else {}
+    # One disjoint reason per dropped row (a row missing two values is dropped once).
+    rows_dropped = ({f"missing {', '.join(agg.missing_by_column)}": agg.rows_dropped}
+                    if agg.rows_dropped else {})
     missing_arm = cells.where(**{variant: None})
     if missing_arm.any():
         rows_dropped["variant missing"] = int(cells.n[missing_arm].sum())

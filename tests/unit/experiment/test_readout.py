@@ -600,3 +600,19 @@ def test_to_dict_and_to_json(hp):
     assert len(loaded["funnel"]) == 4 and len(loaded["segments"]) == 1
     frame = r.to_frame()
     assert list(frame["metric"]) == ["purchased", "revenue", "aov"]
+
+
+@pytest.mark.parametrize("source", ["pandas", "parquet"])
+def test_dropna_counts_a_row_missing_two_values_once(source, tmp_path):
+    frame = _small()
+    frame["rev"] = frame["rev"].astype(float)
+    frame["x"] = frame["x"].astype(float)
+    frame.loc[[3, 4], "rev"] = np.nan
+    frame.loc[[4, 9], "x"] = np.nan
+    data: object = frame
+    if source == "parquet":
+        data = str(tmp_path / "t.parquet")
+        frame.to_parquet(data)
+    r = tl.readout(data, variant="variant", metrics="rev", covariates=["x"], dropna=True, bayes=False)
+    assert r.provenance.rows_dropped == {"missing rev, x": 3}
+    assert r.provenance.rows_used == len(frame) - 3
