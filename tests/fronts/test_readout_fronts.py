@@ -273,3 +273,18 @@ def test_small_formats():
     assert fmt.loss(0.0123, binary=True) == "1.2 pp"
     assert fmt.loss(0.255, binary=False) == "0.255"
     assert fmt.short(0.05) == "0.05" and fmt.short(1 / 60) == "0.0167"
+
+
+def test_factorial_renders_in_terminal_html_and_json():
+    import json as _json
+
+    import truelift as _tl
+
+    data = _tl.datasets.factorial_test(n=4_000, seed=2).data.copy()
+    data["layout"] = data["layout"].replace({"new": "<b>new</b>"})
+    f = _tl.factorial(data, factors={"layout": "old", "banner": "off"}, metrics=["purchased", "revenue"])
+    text = str(f)
+    assert "Main effects and interactions" in text and "layout x banner" in text
+    html = f._repr_html_()
+    assert "&lt;b&gt;new&lt;/b&gt;" in html and "<b>new</b>" not in html
+    assert _json.loads(f.to_json())["kind"] == "factorial"

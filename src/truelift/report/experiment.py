@@ -437,3 +437,33 @@ def _plan_headline(plan: Any, row: dict[str, str]) -> str:
         text += (f". {kind[:1].upper()}{kind[1:]}: at most {row['n_total']} users, {expected} expected if "
                  "the effect is real")
     return text + "."
+
+
+def factorial_view(result: Any) -> dict[str, Any]:
+    """A factorial readout as display strings: verdict, cell means, effects, provenance."""
+    status = Status(result.verdict.status)
+    cells = []
+    for c in result.cells:
+        binary = bool(result.binary.get(c.metric, False))
+        cells.append({"metric": c.metric + (" (pp)" if binary else ""),
+                      "levels": " / ".join(str(x) for x in c.levels), "users": fmt.count(c.users),
+                      "value": fmt.mean(c.value, binary=binary),
+                      "se": fmt.pp(c.se, unit=False, signed=False) if binary else fmt.number(c.se)})
+    effects = []
+    for e in result.effects:
+        binary = bool(result.binary.get(e.metric, False))
+        est = e.estimate
+        effects.append({"metric": e.metric + (" (pp)" if binary else ""), "term": e.term,
+                        "contrast": e.contrast, "value": fmt.lift(est.value, binary=binary),
+                        "ci": fmt.lift_interval(est.ci[0], est.ci[1], binary=binary),
+                        "p": fmt.pvalue(est.pvalue), "p_holm": fmt.pvalue(e.pvalue_holm),
+                        "significant": e.pvalue_holm < 1.0 - result.level})
+    factors = ", ".join(f"{f} (control {c})" for f, c in zip(result.factors, result.control_levels,
+                                                              strict=True))
+    return {"kind": result.kind, "status": status.value, "status_label": STATUS_LABEL[status],
+            "headline": result.verdict.headline,
+            "reasons": reasons(result), "factors": factors, "metrics": list(result.metrics),
+            "level": fmt.level(result.level), "cells": cells, "effects": effects,
+            "srm": f"chi-square {fmt.number(result.srm.chi2)} on {result.srm.df} df, "
+                   f"{fmt.p_equals(result.srm.pvalue)}",
+            "data": data_rows(result), "provenance": provenance_rows(result)}

@@ -113,7 +113,13 @@ def _plan_context(plan: Any) -> dict[str, Any]:
     return {"v": v, "figures": {}, "title": f"truelift plan: {v['row']['metric']}"}
 
 
+def _factorial_context(result: Any) -> dict[str, Any]:
+    v = exp_view.factorial_view(result)
+    return {"v": v, "figures": {}, "title": f"truelift factorial: {', '.join(result.factors)}"}
+
+
 KINDS: dict[str, tuple[Callable[[Any], dict[str, Any]], str]] = {
+    "factorial": (_factorial_context, "factorial.html.j2"),
     "observational": (_observational_context, "observational.html.j2"),
     "readout": (_readout_context, "readout.html.j2"),
     "plan": (_plan_context, "plan.html.j2"),

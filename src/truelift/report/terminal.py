@@ -377,8 +377,31 @@ def _plan(plan: Any) -> Any:
     return Group(*parts)
 
 
+def _factorial(result: Any) -> Any:
+    from rich.console import Group
+    from rich.text import Text
+
+    v = exp_view.factorial_view(result)
+    head: list[Any] = [Text.assemble(_status(v["status"], v["status_label"]), "  " + v["headline"])]
+    head += [Text("• " + r["message"]) for r in v["reasons"]]
+    parts: list[Any] = [_panel(Group(*head), f"truelift factorial: {v['factors']}")]
+    cell_rows = [[c["metric"], c["levels"], c["users"], c["value"], c["se"]] for c in v["cells"]]
+    parts.append(_panel(_table(None, [("metric", "left"), ("cell", "left"), "users", "value", "se"],
+                               cell_rows, compact=True), "Cells"))
+    rows = [[e["metric"], e["term"], e["contrast"], e["value"], e["ci"], e["p"], e["p_holm"],
+             "✓" if e["significant"] else ""] for e in v["effects"]]
+    parts.append(_panel(Group(_table(None, [("metric", "left"), ("effect", "left"), ("contrast", "left"),
+                                             "estimate", f"[{v['level']} CI]", "p", "p Holm", "signif."],
+                                     rows, compact=True),
+                              Text(f"Main effects average over the other factor's levels; Holm over the "
+                                   f"effects of each metric. Split over cells: {v['srm']}.", style="dim")),
+                        "Main effects and interactions"))
+    parts.append(_panel(_kv(v["data"]), "Data"))
+    return Group(*parts)
+
+
 RENDERERS: dict[str, Callable[[Any], Any]] = {"observational": _observational, "readout": _readout,
-                                              "plan": _plan}
+                                              "plan": _plan, "factorial": _factorial}
 """Analysis kind -> function returning its rich renderable."""
 
 
