@@ -96,7 +96,9 @@ def report(results: list[dict], args: argparse.Namespace, wall: float) -> str:
     looks = results[0][("aa", "plain", "revenue")]["looks"]
     lines = ["## Randomized readout: A/A false positives, peeking, CUPED, coverage (`experiment_aa.py`)", "",
              f"Command: `{_results.command_line()}`  ", f"Run: {_results.machine_line()}  ",
-             f"{reps} replications of `homepage_test(n={args.n:,})`, read out by `tl.readout` with a look "
+             f"{reps} replications (seeds {10_000 + args.first_rep:,} to "
+             f"{10_000 + args.first_rep + reps - 1:,}) "
+             f"of `homepage_test(n={args.n:,})`, read out by `tl.readout` with a look "
              f"every {args.look:,} users ({looks} looks; always-valid mixture tuned to the horizon "
              f"n = {args.n:,}); wall time {wall:.0f} s on {args.workers} worker processes.", "",
              "**A/A** (no true difference; 5% nominal; ± is the binomial SE)", "",
@@ -148,12 +150,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=20_000)
     parser.add_argument("--look", type=int, default=1_000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--first-rep", type=int, default=0, help="first replication (seed offset)")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
     start = time.perf_counter()
-    jobs = [(rep, args.n, args.look) for rep in range(args.reps)]
+    jobs = [(rep, args.n, args.look) for rep in range(args.first_rep, args.first_rep + args.reps)]
     results = []
     with mp.get_context("spawn").Pool(args.workers) as pool:
         for i, res in enumerate(pool.imap_unordered(replicate, jobs, chunksize=8), start=1):
