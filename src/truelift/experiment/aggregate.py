@@ -83,12 +83,16 @@ def _is_ibis(source: Any) -> bool:
     return type(source).__module__.startswith("ibis")
 
 
-def aggregate(source: Any, request: Request) -> Aggregated:
-    """Compute the per-cell sufficient statistics of ``request`` on ``source``'s engine."""
+def aggregate(source: Any, request: Request, on_query: Any = None) -> Aggregated:
+    """Compute the per-cell sufficient statistics of ``request`` on ``source``'s engine.
+
+    ``on_query`` (optional) is called once, just before a file's main query is sent to DuckDB
+    (which then runs without holding Python's GIL).
+    """
     if _is_pandas(source):
         return _pandas(source, request)
     if isinstance(source, (str, os.PathLike)):
-        return _duckdb_file(Path(source), request)
+        return _duckdb_file(Path(source), request, on_query)
     if _is_ibis(source):
         return _ibis(source, request)
     raise DataError(None, f"unsupported data source of type {type(source).__name__}: give a pandas "
@@ -378,7 +382,7 @@ def _run_sql(execute: Any, count_units: Any, relation: str, request: Request,
     return Aggregated(cells=cells, missing_by_column={}, rows_dropped=0, source="")
 
 
-def _duckdb_file(path: Path, request: Request) -> Aggregated:
+def _duckdb_file(path: Path, request: Request, on_query: Any = None) -> Aggregated:
     import duckdb
 
     if not path.exists():
@@ -400,6 +404,8 @@ def _duckdb_file(path: Path, request: Request) -> Aggregated:
         integer = frozenset(v for v in request.variables if types[v].upper().startswith(_INTEGER))
 
         def execute(sql: str, _request: Request) -> dict[str, np.ndarray]:
+            if on_query is not None:
+                on_query()
             return con.execute(sql).fetchnumpy()
 
         def count_units(req: Request) -> int:

@@ -360,14 +360,19 @@ def _aggregate_while_importing(data: Any, request: Request) -> Aggregated:
     """Run the aggregate; for a file or an engine, import the statistics modules meanwhile.
 
     The query runs in its engine (DuckDB releases the GIL), so a worker thread can wait on it
-    while this thread pays the one-off import of SciPy; a DataFrame is aggregated in NumPy here.
+    while this thread pays the one-off import of SciPy, started once the query is on its way (so
+    the two do not fight over the GIL while the query is being set up). A DataFrame is aggregated
+    in NumPy here.
     """
     if type(data).__module__.startswith("pandas"):
         return aggregate(data, request)
+    import threading
     from concurrent.futures import ThreadPoolExecutor
 
+    sent = threading.Event()
     with ThreadPoolExecutor(max_workers=1) as pool:
-        future = pool.submit(aggregate, data, request)
+        future = pool.submit(aggregate, data, request, sent.set)
+        sent.wait(timeout=10.0)
         import truelift.experiment.breakdown
         import truelift.experiment.sequential  # noqa: F401  (scipy.special and the estimators)
         return future.result()
