@@ -39,6 +39,7 @@ bench: $(STAMP)
 	benchmarks/.venv-peers/bin/pip install --quiet -r benchmarks/requirements-peers.txt
 	$(BIN)/python benchmarks/speed_readout.py --rows 10000000
 	$(BIN)/python benchmarks/speed_readout.py
+	$(BIN)/python benchmarks/experiment_aa.py --reps 4000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build src/*.egg-info truelift-demo.html truelift-readout-demo.html

@@ -122,7 +122,8 @@ def report(results: list[dict], args: argparse.Namespace, wall: float) -> str:
     vr = np.array([r[("aa", "cuped", "revenue")]["vr"] for r in results])
     r2 = np.array([r["r2"] for r in results])
     lines += ["", f"**CUPED on revenue** (covariates {', '.join(COVS)}): mean variance reduction "
-                  f"{vr.mean():.4f} (SD {vr.std():.4f}); mean pooled within-arm R² = 1 − (1 − ρ²) "
+                  f"{vr.mean():.4f} (SD {vr.std():.4f}); mean pooled within-arm R² of revenue on "
+                  "them (ρ² for one covariate) "
                   f"{r2.mean():.4f}; difference {100 * (vr.mean() - r2.mean()):+.2f} points.", ""]
     if abs(vr.mean() - r2.mean()) > 0.02:
         flags.append("CUPED variance reduction differs from R² by more than 2 points")
