@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/truelift demo --report truelift-demo.html truelift-readout-demo.html
+	$(BIN)/truelift demo --report truelift-demo.html
 	$(BIN)/truelift demo --kind readout --report truelift-readout-demo.html
 
 test: $(STAMP)
