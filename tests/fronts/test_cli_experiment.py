@@ -93,3 +93,11 @@ def test_parsers():
         parse_split("a=x")
     with pytest.raises(tl.TrueliftError):
         parse_cuped(["revenue:revenue_pre", "sessions_pre"])
+
+
+def test_demo_readout_runs(cli, tmp_path):
+    html = tmp_path / "demo.html"
+    proc = cli("demo", "--kind", "readout", "--n", "4000", "--report", html)
+    assert proc.returncode == 0, proc.stderr
+    assert "Known truth of the generator" in proc.stdout and html.exists()
+    assert cli("demo", "--kind", "nope").returncode == 2
