@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from truelift.errors import DataError
+from truelift.errors import DataError, TrueliftError
 from truelift.experiment.cells import Cells, from_sums
 
 
@@ -114,6 +114,10 @@ def _check_columns(available: Sequence[str], wanted: Sequence[str]) -> None:
             raise DataError(col, f"not found in the data (columns: {shown})")
 
 
+def _no_id_error(unit: str, count: int) -> DataError:
+    return DataError(unit, f"{count:,} rows have no user id; every event row must name its user")
+
+
 def _missing_error(column: str, count: int) -> DataError:
     return DataError(column, f"{count:,} missing values; fill them (e.g. 0 for no revenue) or pass "
                              "dropna=True to drop those rows (they are then counted)")
@@ -147,8 +151,9 @@ def _pandas(frame: Any, request: Request) -> Aggregated:
             keep &= ~miss
     keep_count = int(keep.sum())
     keys = pd.DataFrame({k: frame[k].to_numpy() for k in request.keys})
+    events = None
     if request.unit is not None:
-        keys, data, keep = _pandas_to_users(frame, request, keys, data, keep)
+        keys, data, events = _pandas_to_users(frame, request, keys, data, keep)
     elif not keep.all():
         keys = keys.loc[keep].reset_index(drop=True)
         data = {c: v[keep] for c, v in data.items()}
@@ -156,6 +161,7 @@ def _pandas(frame: Any, request: Request) -> Aggregated:
     c = len(labels)
     p = len(request.variables)
     n = np.bincount(codes, minlength=c).astype(float)
+    cell_rows = n if events is None else np.bincount(codes, weights=events, minlength=c)
     x = np.column_stack([data[v] for v in request.variables]) if p else np.zeros((len(codes), 0))
     sums = np.column_stack([np.bincount(codes, weights=x[:, j], minlength=c) for j in range(p)]) \
         if p else np.zeros((c, 0))
@@ -174,17 +180,24 @@ def _pandas(frame: Any, request: Request) -> Aggregated:
         minimum = np.minimum.reduceat(x[order], starts, axis=0)
         maximum = np.maximum.reduceat(x[order], starts, axis=0)
     cells = Cells(keys=request.keys, labels=labels, variables=request.variables, n=n, mean=mean,
-                  comoment=comoment, minimum=minimum, maximum=maximum, rows_read=rows_read)
+                  comoment=comoment, minimum=minimum, maximum=maximum, rows_read=rows_read,
+                  rows=cell_rows)
     return Aggregated(cells=cells, missing_by_column=dropped, rows_dropped=int(rows_read - keep_count),
                       source="pandas.DataFrame")
 
 
 def _pandas_to_users(frame: Any, request: Request, keys: Any, data: dict[str, np.ndarray],
                      keep: np.ndarray) -> tuple[Any, dict[str, np.ndarray], np.ndarray]:
-    """Sum event rows to one row per user (the user's first ``time`` is its enrolment)."""
+    """Sum event rows to one row per user (the user's first ``time`` is its enrolment).
+
+    Returns the users' keys, their summed variables and their number of event rows.
+    """
     import pandas as pd
 
     unit = frame[request.unit].to_numpy()[keep]
+    no_id = int(pd.isna(unit).sum())
+    if no_id:
+        raise _no_id_error(request.unit or "", no_id)
     df = keys.loc[keep].reset_index(drop=True)
     group_keys = [k for k in request.keys if k != request.time]
     work = pd.DataFrame({"__unit": unit, **{k: df[k] for k in group_keys},
@@ -193,6 +206,7 @@ def _pandas_to_users(frame: Any, request: Request, keys: Any, data: dict[str, np
         work["__time"] = df[request.time].to_numpy()
     grouped = work.groupby(["__unit", *group_keys], dropna=False, sort=False)
     users = grouped[list(data)].sum() if data else grouped.size().to_frame("__n")
+    users["__events"] = grouped.size()
     if request.time is not None:
         users[request.time] = grouped["__time"].min()
     users = users.reset_index()
@@ -202,7 +216,7 @@ def _pandas_to_users(frame: Any, request: Request, keys: Any, data: dict[str, np
                                       "user must stay in one arm and one segment for the whole test")
     new_keys = pd.DataFrame({k: users[k].to_numpy() for k in request.keys})
     new_data = {c: users[c].to_numpy(dtype=float) for c in data}
-    return new_keys, new_data, np.ones(len(users), dtype=bool)
+    return new_keys, new_data, users["__events"].to_numpy(dtype=float)
 
 
 def _codes(keys: Any, names: list[str]) -> tuple[np.ndarray, tuple[tuple[Any, ...], ...]]:
@@ -235,21 +249,22 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _sql(relation: str, request: Request, integer: frozenset[str] = frozenset()) -> str:
-    """The one aggregate query (DuckDB dialect) over ``relation`` (a table expression).
+def _missing_sql(v: str, integer: frozenset[str]) -> str:
+    """SQL true when ``v`` is missing: NULL, or NaN in a floating column."""
+    return f"{_q(v)} IS NULL" if v in integer else f"({_q(v)} IS NULL OR isnan(CAST({_q(v)} AS DOUBLE)))"
 
-    Per cell: users, rows read, and per variable its sum and missing count; the sums of the
-    products that the metrics need; the minimum of the ``nonnegative`` variables. Integer columns
-    are summed as integers (exact), their products as BIGINT; others as DOUBLE. Missing values are
-    counted (``__m{i}``) on the rows read, before any aggregation to users; with ``dropna`` the
-    rows holding one are filtered out first.
+
+def _inner(relation: str, request: Request, integer: frozenset[str]) -> tuple[str, list[str], str]:
+    """The rows the statistics are taken over: ``dropna`` applied, events summed to users.
+
+    Returns the relation, the expressions of the missing counts per variable over it, and the
+    expression of its rows read.
     """
-    keys = [_q(k) for k in request.keys]
-    where = ""
+    inner = relation
     if request.dropna and request.variables:
-        where = " WHERE " + " AND ".join(f"{_q(v)} IS NOT NULL" for v in request.variables)
-    inner = f"(SELECT * FROM {relation}{where})" if where else relation
-    miss = [f"count(*) - count({_q(v)})" for v in request.variables]
+        cond = " AND ".join(f"NOT {_missing_sql(v, integer)}" for v in request.variables)
+        inner = f"(SELECT * FROM {relation} WHERE {cond})"
+    miss = [f"count_if({_missing_sql(v, integer)})" for v in request.variables]
     events = "1"
     if request.unit is not None:
         group = [_q(request.unit), *[_q(k) for k in request.keys if k != request.time]]
@@ -260,6 +275,21 @@ def _sql(relation: str, request: Request, integer: frozenset[str] = frozenset())
         inner = f"(SELECT {', '.join(sel)} FROM {inner} GROUP BY {', '.join(group)})"
         events = "__events"
         miss = [f"sum(__m{i})" for i in range(len(request.variables))]
+    return inner, miss, events
+
+
+def _sql(relation: str, request: Request, integer: frozenset[str] = frozenset()) -> str:
+    """The one aggregate query (DuckDB dialect) over ``relation`` (a table expression).
+
+    Per cell: users, rows read, and per variable its sum and missing count (NULL, or NaN in a
+    floating column); the sums of the products that the metrics need; the minimum of the
+    ``nonnegative`` variables. Integer columns are summed as integers (exact, and DuckDB's integer
+    sum cannot overflow); products are taken in DOUBLE (a BIGINT product overflows from about
+    3e9). Missing values are counted on the rows read, before any aggregation to users; with
+    ``dropna`` the rows holding one are filtered out first.
+    """
+    keys = [_q(k) for k in request.keys]
+    inner, miss, events = _inner(relation, request, integer)
 
     def num(v: str) -> str:
         return _q(v) if v in integer else f"CAST({_q(v)} AS DOUBLE)"
@@ -271,11 +301,7 @@ def _sql(relation: str, request: Request, integer: frozenset[str] = frozenset())
             parts.append(f"min({num(v)}) AS __lo{i}")
     for j, (a, b) in enumerate(request.pairs):
         va, vb = request.variables[a], request.variables[b]
-        if va in integer and vb in integer:
-            prod = f"CAST({_q(va)} AS BIGINT) * {_q(vb)}"
-        else:
-            prod = f"{num(va)} * {num(vb)}"
-        parts.append(f"sum({prod}) AS __p{j}")
+        parts.append(f"sum(CAST({_q(va)} AS DOUBLE) * CAST({_q(vb)} AS DOUBLE)) AS __p{j}")
     group_by = f" GROUP BY {', '.join(keys)}" if keys else ""
     return f"SELECT {', '.join(parts)} FROM {inner}{group_by}"
 
@@ -296,18 +322,23 @@ def _cells_from_columns(cols: dict[str, np.ndarray], request: Request
             lo[:, i] = _float(cols[f"__lo{i}"])
     cross = {pair: _float(cols[f"__p{j}"]) for j, pair in enumerate(request.pairs)}
     for i, v in enumerate(request.variables):
+        if missing[:, i].sum() > 0:
+            continue  # NULL/NaN: reported as missing (or dropped) by the caller, not as infinite
         bad = np.isinf(sums[:, i]) | np.isinf(lo[:, i])
         for (a, b), pab in cross.items():
-            if i in (a, b):
+            if i in (a, b) and missing[:, a].sum() == 0 and missing[:, b].sum() == 0:
                 bad |= ~np.isfinite(pab) & (n > 0)
         if bad.any():
             raise DataError(v, "infinite values (or values too large to sum); every value must be finite")
+        if np.isnan(sums[:, i]).any():
+            raise DataError(v, "NaN values that are not counted as missing; every value must be finite")
     mean, comoment = from_sums(n, np.nan_to_num(sums), {k: np.nan_to_num(v) for k, v in cross.items()})
     key_cols = [_objects(cols[k]) for k in request.keys]
     labels = tuple(tuple(_plain(kc[i]) for kc in key_cols) for i in range(c))
-    rows = int(np.nansum(_float(cols["__rows"])))
+    cell_rows = np.nan_to_num(_float(cols["__rows"]))
+    rows = int(cell_rows.sum())
     cells = Cells(keys=request.keys, labels=labels, variables=request.variables, n=n, mean=mean,
-                  comoment=comoment, minimum=lo, maximum=hi, rows_read=rows)
+                  comoment=comoment, minimum=lo, maximum=hi, rows_read=rows, rows=cell_rows)
     return cells, missing, rows
 
 
@@ -340,7 +371,8 @@ def _establish_ranges(cells: Cells, request: Request, integer: frozenset[str], r
     A 0/1 column has ``sum(x^2) = sum(x)``. For an integer column that is also sufficient
     (``x^2 - x >= 0`` for every integer, 0 only at 0 and 1), so the range [0, 1] is known exactly
     from the sums. A non-integer column that passes it gets a small second query for its true
-    minimum and maximum (``range_of``); one that fails it is not 0/1 and its range stays unknown.
+    minimum and maximum over the same rows (``range_of(v, request)``: after ``dropna``, per user);
+    one that fails it is not 0/1 and its range stays unknown.
     """
     lo, hi = cells.minimum.copy(), cells.maximum.copy()
     total = cells.total()
@@ -354,7 +386,7 @@ def _establish_ranges(cells: Cells, request: Request, integer: frozenset[str], r
         if v in integer:
             lo[:, i], hi[:, i] = 0.0, 1.0
         else:
-            lo[:, i], hi[:, i] = range_of(v)
+            lo[:, i], hi[:, i] = range_of(v, request)
     return dataclasses.replace(cells, minimum=lo, maximum=hi)
 
 
@@ -411,13 +443,18 @@ def _duckdb_file(path: Path, request: Request, on_query: Any = None) -> Aggregat
         def count_units(req: Request) -> int:
             where = ""
             if req.dropna and req.variables:
-                where = " WHERE " + " AND ".join(f"{_q(v)} IS NOT NULL" for v in req.variables)
-            sql = f"SELECT count(DISTINCT {_q(req.unit or '')}) FROM {relation}{where}"
-            return int(con.execute(sql).fetchone()[0])
+                where = " WHERE " + " AND ".join(f"NOT {_missing_sql(v, integer)}" for v in req.variables)
+            u = _q(req.unit or "")
+            distinct, no_id = con.execute(f"SELECT count(DISTINCT {u}), count(*) - count({u}) "
+                                          f"FROM {relation}{where}").fetchone()
+            if no_id:
+                raise _no_id_error(req.unit or "", int(no_id))
+            return int(distinct)
 
-        def range_of(v: str) -> tuple[float, float]:
+        def range_of(v: str, req: Request) -> tuple[float, float]:
+            inner, _, _ = _inner(relation, req, integer)
             lo, hi = con.execute(f"SELECT min(CAST({_q(v)} AS DOUBLE)), max(CAST({_q(v)} AS DOUBLE)) "
-                                 f"FROM {relation}").fetchone()
+                                 f"FROM {inner}").fetchone()
             return float(lo), float(hi)
 
         out = _run_sql(execute, count_units, relation, request, integer, range_of)
@@ -442,31 +479,44 @@ def _check_numeric(types: dict[str, str], variables: Sequence[str]) -> None:
 
 
 # --------------------------------------------------------------------------------------------- Ibis
-def ibis_expression(table: Any, request: Request, integer: frozenset[str] = frozenset()) -> Any:
-    """The aggregate as an Ibis expression (compiles to one query on any Ibis backend).
+def _ibis_missing(t: Any, v: str, integer: frozenset[str]) -> Any:
+    """Ibis boolean: ``v`` is missing (NULL, or NaN in a floating column)."""
+    col = t[v]
+    return col.isnull() if v in integer else (col.isnull() | col.cast("float64").isnan())
 
-    The same statistics as the DuckDB SQL of :func:`_sql`, column for column.
-    """
+
+def _ibis_inner(table: Any, request: Request, integer: frozenset[str]) -> tuple[Any, dict[int, Any]]:
+    """The rows the statistics are taken over (``dropna`` applied, events summed to users), and
+    the missing counts per variable, as Ibis expressions (see :func:`_inner`)."""
     t = table
     if request.dropna and request.variables:
-        cond = t[request.variables[0]].notnull()
+        cond = ~_ibis_missing(t, request.variables[0], integer)
         for v in request.variables[1:]:
-            cond = cond & t[v].notnull()
+            cond = cond & ~_ibis_missing(t, v, integer)
         t = t.filter(cond)
-    miss = {i: t.count() - t[v].count() for i, v in enumerate(request.variables)}
+    miss = {i: _ibis_missing(t, v, integer).sum() for i, v in enumerate(request.variables)}
     if request.unit is not None:
         group = [request.unit, *[k for k in request.keys if k != request.time]]
-        per_user: dict[str, Any] = {v: t[v].cast("int64" if v in integer else "float64").sum()
-                                    for v in request.variables}
+        per_user: dict[str, Any] = {v: t[v].cast("float64").sum() for v in request.variables}
         per_user.update({f"__m{i}": m for i, m in miss.items()})
         per_user["__events"] = t.count()
         if request.time is not None:
             per_user[request.time] = t[request.time].min()
         t = t.group_by(group).aggregate(**per_user)
         miss = {i: t[f"__m{i}"].sum() for i in range(len(request.variables))}
+    return t, miss
+
+
+def ibis_expression(table: Any, request: Request, integer: frozenset[str] = frozenset()) -> Any:
+    """The aggregate as an Ibis expression (compiles to one query on any Ibis backend).
+
+    The same statistics as the DuckDB SQL of :func:`_sql`, column for column, all in float64
+    (exact for integer sums below 2**53; no backend's integer product can overflow).
+    """
+    t, miss = _ibis_inner(table, request, integer)
 
     def num(v: str) -> Any:
-        return t[v].cast("int64" if v in integer else "float64")
+        return t[v].cast("float64")
 
     aggs: dict[str, Any] = {"__n": t.count()}
     aggs["__rows"] = t["__events"].sum() if request.unit is not None else t.count()
@@ -498,16 +548,27 @@ def _ibis(table: Any, request: Request) -> Aggregated:
     def count_units(req: Request) -> int:
         t = table
         if req.dropna and req.variables:
-            cond = t[req.variables[0]].notnull()
+            cond = ~_ibis_missing(t, req.variables[0], integer)
             for v in req.variables[1:]:
-                cond = cond & t[v].notnull()
+                cond = cond & ~_ibis_missing(t, v, integer)
             t = t.filter(cond)
-        return int(t[req.unit].nunique().execute())
+        u = t[req.unit or ""]
+        frame = t.aggregate(distinct=u.nunique(), no_id=t.count() - u.count()).to_pandas()
+        if int(frame["no_id"].iloc[0]):
+            raise _no_id_error(req.unit or "", int(frame["no_id"].iloc[0]))
+        return int(frame["distinct"].iloc[0])
 
-    def range_of(v: str) -> tuple[float, float]:
-        col = table[v].cast("float64")
-        frame = table.aggregate(lo=col.min(), hi=col.max()).to_pandas()
+    def range_of(v: str, req: Request) -> tuple[float, float]:
+        t, _ = _ibis_inner(table, req, integer)
+        col = t[v].cast("float64")
+        frame = t.aggregate(lo=col.min(), hi=col.max()).to_pandas()
         return float(frame["lo"].iloc[0]), float(frame["hi"].iloc[0])
 
-    out = _run_sql(execute, count_units, "", request, integer, range_of)
+    try:
+        out = _run_sql(execute, count_units, "", request, integer, range_of)
+    except TrueliftError:
+        raise
+    except Exception as exc:  # the backend's own error type (DuckDB, Spark, BigQuery, ...)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(None, f"the {describe(table)} backend could not aggregate: {first}") from None
     return dataclasses.replace(out, source=describe(table))

@@ -133,13 +133,18 @@ def _heterogeneity(metric: str, variant: Any, estimates: Sequence[Any], pooled: 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class FunnelStage(_ToDict):
-    """One funnel stage for one variant: lift in reach and in step conversion."""
+    """One funnel stage for one variant: lift in reach and in step conversion.
+
+    ``step`` is None, with the reason in ``note``, when the step conversion is undefined (nobody
+    in an arm reached the previous stage).
+    """
 
     stage: str
     previous: str | None
     variant: Any
     reach: Lift
-    step: Lift
+    step: Lift | None
+    note: str = ""
 
 
 def funnel_metrics(stages: Sequence[str]) -> list[tuple[str, Metric, Metric]]:
@@ -179,8 +184,14 @@ def funnel_breakdown(cells: Cells, stages: Sequence[str], *, variant_col: str, c
         for k, (s, reach_m, step_m) in enumerate(funnel_metrics(stages)):
             reach = compare(reach_m, var, ctrl, variant_label=v, control_label=control, role="funnel",
                             level=level, relative=relative)
-            step = reach if k == 0 else compare(step_m, var, ctrl, variant_label=v, control_label=control,
-                                                role="funnel", level=level, relative=relative)
+            note = ""
+            try:
+                step = reach if k == 0 else compare(step_m, var, ctrl, variant_label=v,
+                                                    control_label=control, role="funnel", level=level,
+                                                    relative=relative)
+            except TrueliftError:
+                step = None
+                note = f"no step conversion: nobody reached {stages[k - 1]!r} in one of the arms"
             out.append(FunnelStage(stage=s, previous=stages[k - 1] if k else None, variant=v,
-                                   reach=reach, step=step))
+                                   reach=reach, step=step, note=note))
     return tuple(out)

@@ -56,8 +56,10 @@ class Cells:
         labels: one tuple of key values per cell.
         variables: the variables whose moments were computed.
         n, mean, comoment: ``(c,)``, ``(c, p)`` and ``(c, p, p)`` arrays over the ``c`` cells.
-        minimum, maximum: ``(c, p)`` per-cell extremes (for validation: binary, negative).
+        minimum, maximum: ``(c, p)`` per-cell extremes where a check needs them, else NaN.
         rows_read: rows of the source table (before aggregation to users, if any).
+        rows: ``(c,)`` rows of the source table in each cell (events, when rows are events;
+            ``n`` otherwise), so what is used and dropped can be counted in rows.
     """
 
     keys: tuple[str, ...]
@@ -69,6 +71,7 @@ class Cells:
     minimum: np.ndarray
     maximum: np.ndarray
     rows_read: int
+    rows: np.ndarray
 
     def key_values(self, key: str) -> np.ndarray:
         """The value of grouping column ``key`` in each cell (object array)."""
@@ -116,7 +119,7 @@ class Cells:
         return dataclasses.replace(
             self, labels=tuple(lab for lab, k in zip(self.labels, keep, strict=True) if k),
             n=self.n[keep], mean=self.mean[keep], comoment=self.comoment[keep],
-            minimum=self.minimum[keep], maximum=self.maximum[keep])
+            minimum=self.minimum[keep], maximum=self.maximum[keep], rows=self.rows[keep])
 
 
 def _same(a: Any, b: Any) -> bool:

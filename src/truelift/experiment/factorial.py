@@ -128,7 +128,7 @@ def factorial(
     for f in names:
         miss = cells.where(**{f: None})
         if miss.any():
-            dropped[f"{f} missing"] = int(cells.n[miss].sum())
+            dropped[f"{f} missing"] = int(cells.rows[miss].sum())
             cells = cells.drop(miss)
     levels = [cells.levels(f) for f in names]
     controls = []
@@ -172,7 +172,7 @@ def factorial(
                                  "are not comparable." if srm.mismatch else
                                  f"The split over cells matches the plan (p = {srm.pvalue:.2g})."))]
     verdict = Verdict.from_diagnostics(diags, subject="Factorial readout")
-    used = int(sum(moments[c].n for c in combos))
+    used = int(cells.rows.sum())
     prov = Provenance(truelift_version=__version__,
                       parameters={"factors": dict(zip(names, controls, strict=True)),
                                   "metrics": [m.name for m in specs], "alpha": alpha,

@@ -270,7 +270,7 @@ def readout(
                     if agg.rows_dropped else {})
     missing_arm = cells.where(**{variant: None})
     if missing_arm.any():
-        rows_dropped["variant missing"] = int(cells.n[missing_arm].sum())
+        rows_dropped["variant missing"] = int(cells.rows[missing_arm].sum())
         cells = cells.drop(missing_arm)
     if cells.n.sum() == 0:
         raise DataError(variant, "no users with a variant label")
@@ -308,10 +308,15 @@ def readout(
         pair_share = {v: srm.expected_share[0] + srm.expected_share[arms_order.index(v)] for v in variants}
         monitoring = seq.monitor(cells, all_metrics, variant_col=variant, control=control, variants=variants,
                                  time=time, method=sequential, horizon=horizon, alpha=alpha, level=level,
-                                 pair_share=pair_share, family_size=len(primary) * len(variants))
+                                 pair_share=pair_share, family_size=_family_sizes(primary, guards, variants,
+                                                                                  family))
         if sequential is not None:
             lifts = [seq.attach(lift, monitoring) for lift in lifts]
     lifts = _adjust(lifts, family=family, correction=correction, alpha=alpha)
+    if monitoring is not None and sequential in ("obrien-fleming", "pocock"):
+        # A planned-looks design decides by its boundaries, not by the fixed-horizon p-value.
+        lifts = [dataclasses.replace(lift, significant=bool(seq.crossed(lift, monitoring)))
+                 for lift in lifts]
 
     bayes_out: tuple[Any, ...] = ()
     if bayes:
@@ -346,7 +351,7 @@ def readout(
               "alpha": alpha, "correction": correction, "family": family, "relative": relative,
               "sequential": sequential, "horizon": horizon, "srm_threshold": srm_threshold,
               "dropna": dropna}
-    used = int(sum(counts.values()))
+    used = int(cells.rows.sum())  # rows of the source (events, with unit=); users are in `arms`
     prov = Provenance(truelift_version=__version__, parameters=params, seed=seed if bayes else None,
                       rows_read=cells.rows_read, rows_used=used, rows_dropped=rows_dropped,
                       source=agg.source)
@@ -376,6 +381,16 @@ def _aggregate_while_importing(data: Any, request: Request) -> Aggregated:
         import truelift.experiment.breakdown
         import truelift.experiment.sequential  # noqa: F401  (scipy.special and the estimators)
         return future.result()
+
+
+def _family_sizes(primary: list[Metric], guards: list[Metric], variants: list[Any], family: str
+                  ) -> dict[str, int]:
+    """Comparisons in the multiplicity family of each metric (for the group-sequential alpha split)."""
+    if family == "all":
+        size = (len(primary) + len(guards)) * len(variants)
+        return {m.name: size for m in (*primary, *guards)}
+    return {**{m.name: len(primary) * len(variants) for m in primary},
+            **{m.name: len(guards) * len(variants) for m in guards}}
 
 
 def _planned_arms(labels: list[Any], expected: Mapping[Any, float] | Sequence[float] | None,
@@ -507,6 +522,17 @@ def _diagnostics(srm: SampleRatio, lifts: list[Lift], breakdowns: tuple[SegmentB
                         f"{_p(b.split.pvalue)}); pooled lifts may be confounded by {b.column!r}."))
     if monitoring is not None:
         out.extend(monitoring.diagnostics)
+        for path in monitoring.group_sequential:
+            lift = next((x for x in lifts if x.metric == path.metric and x.variant == path.variant), None)
+            if lift is not None and lift.estimate.pvalue < alpha and path.monitoring.first_crossing is None:
+                last = path.monitoring.looks[-1]
+                out.append(Diagnostic(
+                    name=f"interim:{path.metric}:{path.variant}", value=abs(last.z), threshold=last.boundary,
+                    status=Status.WARN,
+                    message=f"{path.metric!r} ({path.variant!r}) has p {_p(lift.estimate.pvalue)} at "
+                            f"information {last.fraction:.0%}, but |z| = {abs(last.z):.2f} has not crossed "
+                            f"its group-sequential boundary {last.boundary:.2f}: not significant yet, "
+                            "keep the test running."))
     return tuple(out)
 
 

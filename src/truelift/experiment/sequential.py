@@ -73,7 +73,7 @@ def _cumulative(cells: Cells, time: str | None) -> list[tuple[Any, np.ndarray]]:
 def monitor(cells: Cells, metrics: Sequence[Metric], *, variant_col: str, control: Any,
             variants: Sequence[Any], time: str | None, method: str | None, horizon: int | None,
             alpha: float, level: float, pair_share: dict[Any, float] | None = None,
-            family_size: int = 1) -> Monitoring:
+            family_size: dict[str, int] | int = 1) -> Monitoring:
     """The lift of every metric and variant at each look, with the chosen sequential inference.
 
     ``horizon`` is the planned total of users over all arms; a comparison of a variant with
@@ -113,13 +113,21 @@ def monitor(cells: Cells, metrics: Sequence[Metric], *, variant_col: str, contro
                 from truelift.experiment import group_sequential as gs
 
                 fractions = np.minimum(np.asarray(ns, dtype=float) / pair_horizon, 1.0)
-                keep = np.concatenate([[True], np.diff(fractions) > 0])  # looks past the horizon merge
+                # looks past the horizon all sit at fraction 1: keep the latest (it has all the data)
+                keep = np.append(np.diff(fractions) > 0, True)
+                size = family_size.get(m.name, 1) if isinstance(family_size, dict) else family_size
                 mon = gs.monitor(np.asarray(est)[keep], np.sqrt(np.asarray(var)[keep]), fractions[keep],
-                                 alpha=alpha / family_size, kind=method,
-                                 level=1.0 - (1.0 - level) / family_size)
+                                 alpha=alpha / size, kind=method, level=1.0 - (1.0 - level) / size)
                 gs_paths.append(GroupSequentialPath(metric=m.name, variant=v,
                                                     times=tuple(t for t, k in zip(times, keep, strict=True)
                                                                 if k), monitoring=mon))
+    if time is not None:
+        no_time = cells.where(**{time: None})
+        if no_time.any():
+            diags.append(Diagnostic(
+                name="time_missing", value=float(cells.n[no_time].sum()), status=Status.WARN,
+                message=f"{int(cells.n[no_time].sum()):,} users have no {time!r}; they are in the lifts "
+                        "but in none of the looks over time."))
     if method == "always-valid" and not horizon:
         diags.append(Diagnostic(
             name="always_valid_horizon", value=0.0, status=Status.OK,
@@ -127,6 +135,14 @@ def monitor(cells: Cells, metrics: Sequence[Metric], *, variant_col: str, contro
                     "fix it in advance with horizon= (the planned users)."))
     return Monitoring(method=method, time=time, horizon=horizon, paths=tuple(paths),
                       group_sequential=tuple(gs_paths), diagnostics=tuple(diags))
+
+
+def crossed(lift: Lift, monitoring: Monitoring) -> bool | None:
+    """Group-sequential decision of ``lift``: has any look crossed its boundary? None if no path."""
+    for path in monitoring.group_sequential:
+        if path.metric == lift.metric and path.variant == lift.variant:
+            return path.monitoring.first_crossing is not None
+    return None
 
 
 def attach(lift: Lift, monitoring: Monitoring) -> Lift:

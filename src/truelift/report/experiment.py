@@ -236,7 +236,10 @@ def funnel_tables(readout: Any) -> list[dict[str, Any]]:
         for f in readout.funnel:
             if f.variant != v:
                 continue
-            reach, step = lift_cells(f.reach, binary=True), lift_cells(f.step, binary=True)
+            reach = lift_cells(f.reach, binary=True)
+            # the step is undefined when nobody reached the previous stage in an arm
+            step = (lift_cells(f.step, binary=True) if f.step is not None
+                    else dict.fromkeys(reach, fmt.MISSING))
             rows.append({"stage": f.stage, "previous": f.previous or "all users",
                          "reach": reach, "step": step})
         out.append({"variant": _text(v), "control": _text(readout.control), "rows": rows})

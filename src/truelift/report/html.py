@@ -74,7 +74,8 @@ def _readout_figures(r: Any) -> dict[str, str]:
             what = "reach" if k == 0 else "step"
             lifts = [at[(s, v)].step for v in variants]
             notes.append("\n".join(
-                (f"{v}: " if several else f"{what} ") + fmt.pp(lift.estimate.value)
+                (f"{v}: " if several else f"{what} ")
+                + (fmt.pp(lift.estimate.value) if lift is not None else fmt.MISSING)
                 for v, lift in zip(variants, lifts, strict=True)))
         figs["funnel"] = figures.funnel_plot(stages, [str(r.control), *map(str, variants)], reach,
                                              annotations=notes)
