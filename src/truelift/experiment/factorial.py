@@ -49,7 +49,12 @@ class CellMean(_ToDict):
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class Effect(_ToDict):
-    """A main effect or an interaction of one metric, with its Holm-adjusted p-value."""
+    """A main effect or an interaction of one metric, with its Holm-adjusted p-value.
+
+    The estimate's ``n_treated`` / ``mean_treated`` sum the cells entering the contrast with a
+    positive weight and ``n_control`` / ``baseline`` those with a negative weight (for an
+    interaction, the (control, control) cell enters with a positive weight).
+    """
 
     metric: str
     term: str

@@ -216,7 +216,10 @@ def _compare(metric: Metric, variant: Moments, control: Moments, *, variant_labe
     if not all(math.isfinite(x) for x in (value, se, mu_t, mu_c, t.value, c.value)):
         raise MethodError(f"metric {metric.name!r}: the lift of {variant_label!r} is not finite (values too "
                           "large, or a covariate without variation)")
-    rel = _relative(mu_t, mu_c, v, level, relative)
+    # the relative interval uses the same critical value as the absolute one (Welch's t for means)
+    welch = df is not None and math.isfinite(df)
+    crit = float(stdtrit(df, 0.5 + level / 2.0)) if welch else z_critical(level)
+    rel = _relative(mu_t, mu_c, v, level, relative, crit)
     estimate = Estimate(
         outcome=metric.name, estimand="ATE", method=test, value=value, se=se, ci=ci, level=level,
         pvalue=pvalue, se_kind="cuped" if has_cov else ("welch" if df is not None else
@@ -263,7 +266,8 @@ def _imbalance(t: _Linear, c: _Linear, k: int) -> tuple[float, ...]:
     return tuple(out)
 
 
-def _relative(mu_t: float, mu_c: float, v: np.ndarray, level: float, method: str) -> Relative | None:
+def _relative(mu_t: float, mu_c: float, v: np.ndarray, level: float, method: str,
+              crit: float | None = None) -> Relative | None:
     if mu_c == 0.0 or not math.isfinite(mu_c):
         return None
     g = np.array([1.0 / mu_c, -mu_t / mu_c / mu_c])
@@ -273,21 +277,24 @@ def _relative(mu_t: float, mu_c: float, v: np.ndarray, level: float, method: str
         return None
     se = math.sqrt(max(var, 0.0))
     if method == "fieller":
-        lo, hi = fieller(mu_t, mu_c, v[0, 0], v[1, 1], v[0, 1], level)
+        lo, hi = fieller(mu_t, mu_c, v[0, 0], v[1, 1], v[0, 1], level, crit)
         return Relative(value=value, se=se, ci=(float(lo) - 1.0, float(hi) - 1.0))
     if method != "delta":
         raise MethodError(f"relative interval {method!r}: use 'delta' or 'fieller'")
-    return Relative(value=value, se=se, ci=normal_ci(value, se, level))
+    q = z_critical(level) if crit is None else crit
+    return Relative(value=value, se=se, ci=(value - q * se, value + q * se))
 
 
-def fieller(a: float, b: float, v_aa: float, v_bb: float, v_ab: float, level: float) -> tuple[float, float]:
+def fieller(a: float, b: float, v_aa: float, v_bb: float, v_ab: float, level: float,
+            crit: float | None = None) -> tuple[float, float]:
     """Fieller's (1954) interval for the ratio ``a / b`` of two jointly normal estimates.
 
     The set of ``rho`` with ``(a - rho b)^2 <= z^2 (v_aa - 2 rho v_ab + rho^2 v_bb)``. It is a
     bounded interval when ``b`` is significantly away from 0 (``b^2 > z^2 v_bb``); otherwise the
-    ratio is not bounded and ``(-inf, inf)`` is returned.
+    ratio is not bounded and ``(-inf, inf)`` is returned. ``crit`` replaces the normal critical
+    value ``z`` (e.g. by Welch's t quantile for means).
     """
-    z2 = z_critical(level) ** 2
+    z2 = (z_critical(level) if crit is None else crit) ** 2
     qa = b * b - z2 * v_bb
     qb = a * b - z2 * v_ab
     qc = a * a - z2 * v_aa
