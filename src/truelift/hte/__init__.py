@@ -1,0 +1,1 @@
+"""Heterogeneous treatment effects: CATE learners, uplift curves and their honest evaluation."""
