@@ -8,12 +8,15 @@ from truelift.datasets.homepage import (
     homepage_test,
 )
 from truelift.datasets.personalization import Dataset, Truth, personalization
+from truelift.datasets.uplift import UpliftTruth, coupon_campaign
 
 __all__ = [
     "Dataset",
     "FactorialTruth",
     "HomepageTruth",
     "Truth",
+    "UpliftTruth",
+    "coupon_campaign",
     "factorial_test",
     "homepage_events",
     "homepage_test",
