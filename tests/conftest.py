@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
+# pytest-xdist runs 2 workers on 2 cores: one OpenMP thread each for scikit-learn's gradient
+# boosting, or the workers oversubscribe the cores (a 15 s test file took 145 s). Set before any
+# library loads its OpenMP runtime.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 import numpy as np
 import pandas as pd
 import pytest
