@@ -188,20 +188,10 @@ def _render(analysis: Any, *, quiet: bool, report: Path | None, json: Path | Non
 
 
 def _observe(quiet: bool, **kwargs: Any) -> Any:
-    """Run ``truelift.observe`` with a progress bar; show library warnings as one-liners."""
+    """Run ``truelift.observe`` through :func:`_run` (progress bar, warnings as one-liners)."""
     from truelift.observational.analysis import observe as run_observe
 
-    with _progress(not quiet) as progress, warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        analysis = run_observe(progress=progress, **kwargs)
-    if not quiet:
-        from truelift.errors import TrueliftWarning
-
-        err = _stderr()
-        for w in caught:
-            if issubclass(w.category, TrueliftWarning):
-                err.print("warning: " + " ".join(str(w.message).split()), markup=False)
-    return analysis
+    return _run(quiet, run_observe, **kwargs)
 
 
 def _strict_exit(analysis: Any, strict: bool) -> None:

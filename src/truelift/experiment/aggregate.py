@@ -66,21 +66,32 @@ class Aggregated:
     source: str
 
 
-def describe(source: Any) -> str:
-    """A short description of a data source, for provenance."""
-    if _is_pandas(source):
+# The source helpers below mirror truelift.data.io, which this module cannot import: the
+# truelift.data package loads pandas on import, and a file readout must not pay for it.
+READERS = {".csv": "read_csv", ".tsv": "read_csv", ".parquet": "read_parquet", ".pq": "read_parquet"}
+
+
+def is_dataframe(source: Any) -> bool:
+    """A pandas DataFrame (checked without importing pandas)."""
+    return type(source).__module__.startswith("pandas") and hasattr(source, "columns")
+
+
+def describe_source(source: Any) -> str:
+    """A short description of a data source, for provenance (as truelift.data.io's)."""
+    if is_dataframe(source):
         return "pandas.DataFrame"
     if isinstance(source, (str, os.PathLike)):
         return str(source)
     return type(source).__module__.split(".")[0] + "." + type(source).__name__
 
 
-def _is_pandas(source: Any) -> bool:
-    return type(source).__module__.startswith("pandas") and hasattr(source, "columns")
-
-
-def _is_ibis(source: Any) -> bool:
-    return type(source).__module__.startswith("ibis")
+def check_columns(available: Sequence[str], wanted: Sequence[str]) -> None:
+    """``DataError`` naming the first wanted column that is not available."""
+    have = set(available)
+    for col in wanted:
+        if col not in have:
+            shown = ", ".join(list(available)[:12]) + (", ..." if len(available) > 12 else "")
+            raise DataError(col, f"not found in the data (columns: {shown})")
 
 
 def aggregate(source: Any, request: Request, on_query: Any = None) -> Aggregated:
@@ -89,11 +100,11 @@ def aggregate(source: Any, request: Request, on_query: Any = None) -> Aggregated
     ``on_query`` (optional) is called once, just before a file's main query is sent to DuckDB
     (which then runs without holding Python's GIL).
     """
-    if _is_pandas(source):
+    if is_dataframe(source):
         return _pandas(source, request)
     if isinstance(source, (str, os.PathLike)):
         return _duckdb_file(Path(source), request, on_query)
-    if _is_ibis(source):
+    if type(source).__module__.startswith("ibis"):
         return _ibis(source, request)
     raise DataError(None, f"unsupported data source of type {type(source).__name__}: give a pandas "
                           "DataFrame, a CSV/Parquet path or an Ibis table")
@@ -104,14 +115,6 @@ def _needed(request: Request) -> list[str]:
     if request.unit:
         cols.append(request.unit)
     return list(dict.fromkeys(cols))
-
-
-def _check_columns(available: Sequence[str], wanted: Sequence[str]) -> None:
-    have = set(available)
-    for col in wanted:
-        if col not in have:
-            shown = ", ".join(list(available)[:12]) + (", ..." if len(available) > 12 else "")
-            raise DataError(col, f"not found in the data (columns: {shown})")
 
 
 def _no_id_error(unit: str, count: int) -> DataError:
@@ -127,7 +130,7 @@ def _missing_error(column: str, count: int) -> DataError:
 def _pandas(frame: Any, request: Request) -> Aggregated:
     import pandas as pd
 
-    _check_columns([str(c) for c in frame.columns], _needed(request))
+    check_columns([str(c) for c in frame.columns], _needed(request))
     rows_read = len(frame)
     data = {}
     for col in request.variables:
@@ -420,8 +423,7 @@ def _duckdb_file(path: Path, request: Request, on_query: Any = None) -> Aggregat
     if not path.exists():
         raise DataError(None, f"file not found: {path}")
     suffix = path.suffix.lower()
-    reader = {".csv": "read_csv", ".tsv": "read_csv", ".parquet": "read_parquet",
-              ".pq": "read_parquet"}.get(suffix)
+    reader = READERS.get(suffix)
     if reader is None:
         raise DataError(None, f"cannot read {path.name}: use a .csv or .parquet file")
     con = duckdb.connect()
@@ -431,7 +433,7 @@ def _duckdb_file(path: Path, request: Request, on_query: Any = None) -> Aggregat
         relation = f"{reader}({literal})"
         schema = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
         types = {row[0]: str(row[1]) for row in schema}
-        _check_columns(list(types), _needed(request))
+        check_columns(list(types), _needed(request))
         _check_numeric(types, request.variables)
         integer = frozenset(v for v in request.variables if types[v].upper().startswith(_INTEGER))
 
@@ -534,7 +536,7 @@ def ibis_expression(table: Any, request: Request, integer: frozenset[str] = froz
 
 def _ibis(table: Any, request: Request) -> Aggregated:
     schema = table.schema()
-    _check_columns(list(schema.names), _needed(request))
+    check_columns(list(schema.names), _needed(request))
     for v in request.variables:
         dtype = schema[v]
         if not (dtype.is_numeric() or dtype.is_boolean()):
@@ -570,5 +572,5 @@ def _ibis(table: Any, request: Request) -> Aggregated:
         raise
     except Exception as exc:  # the backend's own error type (DuckDB, Spark, BigQuery, ...)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(None, f"the {describe(table)} backend could not aggregate: {first}") from None
-    return dataclasses.replace(out, source=describe(table))
+        raise DataError(None, f"the {describe_source(table)} backend could not aggregate: {first}") from None
+    return dataclasses.replace(out, source=describe_source(table))

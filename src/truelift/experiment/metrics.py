@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
@@ -192,8 +192,3 @@ def check_metric_columns(metric: Metric, role_columns: Mapping[str, str]) -> Non
     if clash:
         raise RoleError(f"column {sorted(clash)[0]!r} is both an outcome and a CUPED covariate of "
                         f"{metric.name!r}: a covariate must be measured before the test starts")
-
-
-def describe_kind(metric: Any) -> str:
-    """The metric kind as shown to users."""
-    return getattr(metric, "kind", "metric")

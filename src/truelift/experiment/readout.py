@@ -19,7 +19,7 @@ import numpy as np
 
 from truelift import __version__
 from truelift.errors import DataError, MethodError, RoleError
-from truelift.experiment.aggregate import Aggregated, Request, aggregate
+from truelift.experiment.aggregate import Aggregated, Request, aggregate, is_dataframe
 from truelift.experiment.cells import Cells
 from truelift.experiment.metrics import Auto, Metric, Proportion, Ratio, check_metric_columns, resolve_metrics
 from truelift.inference.multiplicity import CORRECTIONS, benjamini_hochberg, holm
@@ -369,7 +369,7 @@ def _aggregate_while_importing(data: Any, request: Request) -> Aggregated:
     the two do not fight over the GIL while the query is being set up). A DataFrame is aggregated
     in NumPy here.
     """
-    if type(data).__module__.startswith("pandas"):
+    if is_dataframe(data):
         return aggregate(data, request)
     import threading
     from concurrent.futures import ThreadPoolExecutor
