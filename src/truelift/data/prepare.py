@@ -33,6 +33,9 @@ class Roles:
         treated: the label of the treated arm when the treatment has two labels other than 0/1.
         id: optional unit identifier (kept for exports, never used as a covariate).
         categorical: covariates to one-hot encode even though they are numeric codes.
+        control: the control label of a treatment with two *or more* arms (A/B/n, several
+            e-mails). When given, ``Prepared.t`` codes the control 0 and the other labels 1..K in
+            sorted order, and ``Prepared.arms`` holds the labels by code.
     """
 
     treatment: str
@@ -41,6 +44,7 @@ class Roles:
     treated: Any = None
     id: str | None = None
     categorical: tuple[str, ...] = ()
+    control: Any = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "outcomes", _as_tuple(self.outcomes, "outcomes"))
@@ -64,6 +68,9 @@ class Roles:
         for col in self.categorical:
             if col not in self.covariates:
                 raise RoleError(f"column {col!r} is named categorical but is not a covariate")
+        if self.control is not None and self.treated is not None:
+            raise RoleError("give either the treated label (two arms) or the control label (two or "
+                            "more arms), not both")
 
     @property
     def columns(self) -> list[str]:
@@ -88,12 +95,14 @@ class Prepared:
     """Validated arrays, ready for any method.
 
     Attributes:
-        t: 0/1 treatment, ``int8``.
+        t: 0/1 treatment, ``int8`` (with ``roles.control``: the arm code, 0 = control, 1..K).
+        arms: the treatment label of each code (``arms[0]`` is the control).
         y: outcome name -> float array.
         binary: outcome name -> whether it only takes 0 and 1.
         x: encoded covariates (numeric as is, categoricals one-hot with the first level left out).
         x_names: names of the columns of ``x``; ``x_source`` maps each to its covariate.
         levels: for each categorical covariate, the integer code of each row (for exact matching).
+        level_labels: for each categorical covariate, the label of each code.
         ids: unit identifiers, or ``None``.
         rows_dropped: rows set aside per reason; the reasons are disjoint, so they add up.
         missing_by_column: missing values per covariate (one row may miss several).
@@ -113,6 +122,8 @@ class Prepared:
     missing_by_column: Mapping[str, int]
     dropped_covariates: Mapping[str, str]
     source: str
+    arms: tuple[Any, ...] = (0, 1)
+    level_labels: Mapping[str, tuple[Any, ...]] = dataclasses.field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -121,8 +132,8 @@ class Prepared:
 
     @property
     def n_treated(self) -> int:
-        """Treated rows kept."""
-        return int(self.t.sum())
+        """Treated rows kept (every arm but the control)."""
+        return int(np.count_nonzero(self.t))
 
     @property
     def n_control(self) -> int:
@@ -172,7 +183,10 @@ def prepare(
     rows_read = len(frame[roles.treatment])
     if rows_read == 0:
         raise DataError(None, "the data has no rows")
-    t = _treatment(frame[roles.treatment], roles.treatment, roles.treated)
+    if roles.control is not None:
+        t, arms = _arms(frame[roles.treatment], roles.treatment, roles.control)
+    else:
+        t, arms = _treatment(frame[roles.treatment], roles.treatment, roles.treated), (0, 1)
     ys: dict[str, np.ndarray] = {}
     for col in roles.outcomes:
         ys[col] = _outcome(frame[col], col)
@@ -196,13 +210,14 @@ def prepare(
         keep = ~missing
     t = t[keep]
     ys = {k: v[keep] for k, v in ys.items()}
-    check_arms(t, roles.treatment, min_per_arm)
+    check_arms(t, roles.treatment, min_per_arm, arms)
 
     all_kept = bool(keep.all())
     x_cols: list[np.ndarray] = []
     x_names: list[str] = []
     x_source: dict[str, str] = {}
     levels: dict[str, np.ndarray] = {}
+    level_labels: dict[str, tuple[Any, ...]] = {}
     dropped_cov: dict[str, str] = {}
     for col in roles.covariates:
         series = frame[col].to_numpy()
@@ -214,6 +229,7 @@ def prepare(
                 dropped_cov[col] = f"constant (only level {labels[0]!r})"
                 continue
             levels[col] = codes
+            level_labels[col] = tuple(labels)
             for j, lab in enumerate(labels[1:], start=1):
                 name = f"{col}={lab}"
                 x_cols.append((codes == j).astype(float))
@@ -253,7 +269,7 @@ def prepare(
         x_names=tuple(x_names), x_source=x_source, levels=levels, ids=ids,
         rows_read=rows_read, rows_dropped=rows_dropped, missing_by_column=per_col,
         dropped_covariates=dropped_cov,
-        source=describe_source(source),
+        source=describe_source(source), arms=arms, level_labels=level_labels,
     )
 
 
@@ -333,8 +349,39 @@ def _categorical(values: np.ndarray, col: str) -> tuple[np.ndarray, list[Any]]:
     return codes.astype(np.int32), labels
 
 
-def check_arms(t: np.ndarray, col: str, min_per_arm: int) -> None:
-    """Raise a DataError unless both arms hold at least ``min_per_arm`` units."""
+def _arms(series: pd.Series, col: str, control: Any) -> tuple[np.ndarray, tuple[Any, ...]]:
+    """Arm codes of a treatment with a named control: 0 = control, 1..K = the other labels, sorted."""
+    if series.isna().any():
+        raise DataError(col, f"has {int(series.isna().sum())} missing value(s); "
+                             "the treatment must be known for every row")
+    codes, labels = pd.factorize(series.to_numpy(), sort=True)
+    labels = list(labels)
+    if control not in labels:
+        shown = ", ".join(repr(u) for u in labels[:10])
+        raise DataError(col, f"control label {control!r} does not occur (values: {shown})")
+    if len(labels) < 2:
+        raise DataError(col, f"all {len(codes)} rows are in one arm ({labels[0]!r}); "
+                             "need treated and control units")
+    if len(labels) > 20:
+        raise DataError(col, f"has {len(labels)} distinct values; a treatment has at most 20 arms")
+    order = [labels.index(control)] + [j for j in range(len(labels)) if labels[j] != control]
+    remap = np.empty(len(labels), dtype=np.int8)
+    remap[order] = np.arange(len(labels), dtype=np.int8)
+    return remap[codes], tuple(labels[j] for j in order)
+
+
+def check_arms(t: np.ndarray, col: str, min_per_arm: int,
+               arms: tuple[Any, ...] | None = None) -> None:
+    """Raise a DataError unless every arm holds at least ``min_per_arm`` units."""
+    if arms is not None and len(arms) > 2:
+        counts = np.bincount(t, minlength=len(arms))
+        for code, label in enumerate(arms):
+            if counts[code] == 0:
+                raise DataError(col, f"arm {label!r} has no rows left")
+            if counts[code] < min_per_arm:
+                raise DataError(col, f"only {int(counts[code])} unit(s) in arm {label!r}; at least "
+                                     f"{min_per_arm} per arm are needed")
+        return
     n1 = int(t.sum())
     n0 = int(t.shape[0] - n1)
     if n1 == 0 or n0 == 0:

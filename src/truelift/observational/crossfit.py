@@ -15,11 +15,11 @@ from truelift.errors import MethodError
 
 
 def fold_ids(t: np.ndarray, folds: int, rng: np.random.Generator) -> np.ndarray:
-    """Fold number (0..folds-1) of every row, balanced within each treatment arm."""
+    """Fold number (0..folds-1) of every row, balanced within each treatment arm (codes 0..K)."""
     if folds < 2:
         raise MethodError(f"cross-fitting needs at least 2 folds, got {folds}")
     out = np.empty(t.shape[0], dtype=np.int32)
-    for arm in (0, 1):
+    for arm in range(max(int(t.max()) + 1, 2)):
         idx = np.flatnonzero(t == arm)
         if idx.shape[0] < folds:
             raise MethodError(f"only {idx.shape[0]} units in arm {arm}: fewer than the "
