@@ -8,14 +8,20 @@ Every learner estimates the same estimand, ``tau(x) = E[Y(1) - Y(0) | X = x]``, 
 * :class:`XLearner`: imputed effects per arm, combined with the propensity (Künzel et al. 2019).
 * :class:`DRLearner`: regression of the cross-fitted AIPW pseudo-outcome on ``x`` (Kennedy 2023).
 * :class:`RLearner`: Robinson residual-on-residual, weighted regression (Nie & Wager 2021).
+* :class:`CausalForest`: honest generalized random forest on the same residuals, with per-row
+  confidence intervals (Wager & Athey 2018; Athey, Tibshirani & Wager 2019); the algorithm lives in
+  :mod:`truelift.hte.forest`, which imports EconML only when a forest is fitted.
 
 Each is a frozen settings dataclass; ``fit(x, t, y, *, propensity=None, seed=0)`` does the work and
 returns a new frozen :class:`FittedCATE`; the settings object is never mutated.
 
-Base models (``base``): ``"gbm"`` is scikit-learn's histogram gradient boosting with modest defaults
-(``max_iter`` trees, learning rate 0.1, at most 15 leaves, at least 40 rows per leaf, no early
-stopping); ``"linear"`` is ordinary least squares. Outcomes (binary or continuous) are modelled by
-regression (squared error).
+Base models (``base``): ``"lightgbm"`` (the default) is LightGBM's gradient boosting and ``"gbm"``
+scikit-learn's histogram gradient boosting, both with the same modest settings (``max_iter`` trees,
+learning rate 0.1, at most 15 leaves, at least 40 rows per leaf, every row and column in every
+tree, no early stopping); ``"linear"`` is ordinary least squares. Outcomes (binary or continuous)
+are modelled by regression (squared error). ``n_jobs`` sets LightGBM's threads (``None``: its
+default, OpenMP's thread count); the two boosters bin features differently, so their numbers agree
+in size, not digit for digit. LightGBM and scikit-learn are imported only when a model is fitted.
 
 Propensity: pass ``propensity`` (a number or one value per row, each strictly inside (0, 1)) when it
 is known, e.g. in a randomized test; it is then used as given. Otherwise it is estimated by
@@ -26,7 +32,9 @@ the folds (stratified by arm, :func:`truelift.observational.crossfit.fold_ids`) 
 whole learner without fold ``k`` and score fold ``k``; ``predict`` uses a final fit on all rows.
 For the DR- and R-learners the nuisances are cross-fitted once (so each row's pseudo-outcome or
 residual comes from models that never saw it) and the second-stage regression is cross-fitted over
-the same folds for ``oof``.
+the same folds for ``oof``. The causal forest's ``oof`` is out-of-bag instead (see
+:mod:`truelift.hte.forest`). Only the forest gives intervals: ``FittedCATE.predict_interval`` and
+``FittedCATE.oof_interval``.
 """
 
 from __future__ import annotations
@@ -42,9 +50,11 @@ from truelift.observational.crossfit import cross_predict, fold_ids
 from truelift.observational.propensity import LogisticPropensity
 
 PROPENSITY_CLIP = (0.01, 0.99)
-BASES = ("gbm", "linear")
+BASES = ("lightgbm", "gbm", "linear")
 
 Predictor = Callable[[np.ndarray], np.ndarray]
+# (x, level) -> (n, 2) array of lower and upper bounds
+IntervalPredictor = Callable[[np.ndarray, float], np.ndarray]
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,12 +62,19 @@ class FittedCATE:
     """A fitted CATE learner: scores new rows and holds honest scores of its training rows.
 
     Attributes:
-        learner: registry key of the learner (``"s"``, ``"t"``, ``"x"``, ``"dr"``, ``"r"``).
+        learner: registry key of the learner (``"s"``, ``"t"``, ``"x"``, ``"dr"``, ``"r"``, ``"cf"``).
         oof: out-of-fold CATE of every training row (scored by a fit that did not see the row's
-            fold); use these, not ``predict`` on the training rows, to evaluate the learner.
+            fold; out-of-bag for the causal forest); use these, not ``predict`` on the training
+            rows, to evaluate the learner.
         ate: the average effect. For the DR-learner the mean of the AIPW pseudo-outcome (the
-            cross-fitted AIPW estimate); for the others the mean of ``oof``.
+            cross-fitted AIPW estimate); for the causal forest the mean of its doubly robust score;
+            for the others the mean of ``oof``.
         propensity: the propensity used for the training rows (given, or cross-fitted and clipped).
+        n_features: number of covariate columns the learner was fitted on.
+        oof_interval: for learners with intervals (the causal forest), the ``level`` confidence
+            interval of every training row's CATE, shape ``(n, 2)`` (lower, upper), held out like
+            ``oof``; ``None`` for the others.
+        level: the confidence level of ``oof_interval`` (``None`` without intervals).
     """
 
     learner: str
@@ -65,14 +82,34 @@ class FittedCATE:
     ate: float
     propensity: np.ndarray
     n_features: int
+    oof_interval: np.ndarray | None = None
+    level: float | None = None
     _predict: Predictor = dataclasses.field(repr=False, compare=False)
+    _interval: IntervalPredictor | None = dataclasses.field(default=None, repr=False, compare=False)
 
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        """CATE ``tau(x)`` of new rows, from the learner fitted on all training rows."""
+    def _rows(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=float)
         if x.ndim != 2 or x.shape[1] != self.n_features:
             raise DataError("x", f"expected a 2-D array with {self.n_features} columns, got shape {x.shape}")
-        return np.asarray(self._predict(x), dtype=float)
+        return x
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """CATE ``tau(x)`` of new rows, from the learner fitted on all training rows."""
+        return np.asarray(self._predict(self._rows(x)), dtype=float)
+
+    def predict_interval(self, x: np.ndarray, level: float | None = None) -> np.ndarray:
+        """Confidence interval of ``tau(x)`` for new rows: an ``(n, 2)`` array (lower, upper).
+
+        ``level`` defaults to the level of ``oof_interval``. Only learners with a variance
+        estimate give intervals (the causal forest); the others raise :class:`MethodError`.
+        """
+        if self._interval is None:
+            raise MethodError(f"learner {self.learner!r} gives no confidence intervals; "
+                              "use the causal forest ('cf')")
+        level = self.level if level is None else float(level)
+        if level is None or not 0.0 < level < 1.0:
+            raise MethodError(f"level must lie strictly between 0 and 1, got {level}")
+        return np.asarray(self._interval(self._rows(x), level), dtype=float)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -148,20 +185,35 @@ class _Learner:
     """Settings shared by all learners (see the module docstring)."""
 
     folds: int = 5
-    base: str = "gbm"
+    base: str = "lightgbm"
     max_iter: int = 100
     learning_rate: float = 0.1
     max_leaf_nodes: int = 15
     min_samples_leaf: int = 40
+    n_jobs: int | None = None
     name: ClassVar[str] = ""
 
     def _regress(self, x: np.ndarray, y: np.ndarray, rng: np.random.Generator,
                  weight: np.ndarray | None = None) -> Predictor:
-        """Fit the base regressor on ``(x, y)`` (with optional weights); return its predict."""
-        if self.base == "linear":
+        """Fit the base regressor on ``(x, y)`` (with optional weights); return its predict.
+
+        ``x`` is a NumPy array (no column names), so neither booster warns about feature names.
+        LightGBM runs silent (``verbose=-1``), deterministic, and col-wise (its automatic choice
+        between row- and col-wise histograms is timed, so it could differ between runs).
+        """
+        if self.base == "lightgbm":
+            from lightgbm import LGBMRegressor
+
+            model: Any = LGBMRegressor(
+                n_estimators=self.max_iter, learning_rate=self.learning_rate,
+                num_leaves=self.max_leaf_nodes, min_child_samples=self.min_samples_leaf,
+                subsample=1.0, colsample_bytree=1.0, n_jobs=_threads(self.n_jobs, x.shape[0]),
+                random_state=_seed(rng),
+                deterministic=True, force_col_wise=True, verbose=-1)
+        elif self.base == "linear":
             from sklearn.linear_model import LinearRegression
 
-            model: Any = LinearRegression()
+            model = LinearRegression()
         else:
             from sklearn.ensemble import HistGradientBoostingRegressor
 
@@ -176,6 +228,18 @@ class _Learner:
                   ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
         """Fit the whole learner on these rows; return ``tau(x_new, e_new)``."""
         raise NotImplementedError
+
+    def _residuals(self, x: np.ndarray, t: np.ndarray, y: np.ndarray, e: np.ndarray | None,
+                   folds: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Cross-fitted Robinson residuals ``(y - m(x), t - e(x), e)`` (Chernozhukov et al. 2018).
+
+        ``m(x) = E[Y | X = x]`` is the base regressor fitted without each row's fold; ``e`` is the
+        given propensity, else the cross-fitted logistic one, clipped. Shared by the R-learner and
+        the causal forest.
+        """
+        e_rows = _propensity_oof(x, t, folds) if e is None else e
+        m = cross_predict(folds, lambda tr, te: self._regress(x[tr], y[tr], rng)(x[te]))
+        return y - m, t - e_rows, e_rows
 
     def fit(self, x: np.ndarray, t: np.ndarray, y: np.ndarray, *,
             propensity: np.ndarray | float | None = None, seed: int = 0) -> FittedCATE:
@@ -194,6 +258,20 @@ class _Learner:
         e_new = _new_row_propensity(x, t, e)
         return FittedCATE(learner=self.name, oof=oof, ate=float(oof.mean()), propensity=e_rows,
                           n_features=x.shape[1], _predict=lambda x_new: final(x_new, e_new(x_new)))
+
+
+SMALL_FIT = 50_000
+
+
+def _threads(n_jobs: int | None, rows: int) -> int | None:
+    """LightGBM threads: as set; by default one below :data:`SMALL_FIT` rows, else its default.
+
+    On small fits OpenMP's start-up and spinning cost more than they save, and on a busy machine
+    a multi-threaded fit of a few thousand rows was measured 7x slower than a single-threaded one.
+    """
+    if n_jobs is not None:
+        return n_jobs
+    return 1 if rows < SMALL_FIT else None
 
 
 def _new_row_propensity(x: np.ndarray, t: np.ndarray, e: np.ndarray | None) -> Predictor:
@@ -292,9 +370,12 @@ class DRLearner(_Learner):
         e_rows = _propensity_oof(x, t, folds) if e is None else e
 
         def nuisance(tr: np.ndarray, te: np.ndarray) -> np.ndarray:
+            # one row-subset copy of x alive at a time (besides the fold's test rows)
+            x_te = x[te]
             c, d = tr & (t == 0), tr & (t == 1)
-            return np.column_stack([self._regress(x[c], y[c], rng)(x[te]),
-                                    self._regress(x[d], y[d], rng)(x[te])])
+            mu0 = self._regress(x[c], y[c], rng)(x_te)
+            mu1 = self._regress(x[d], y[d], rng)(x_te)
+            return np.column_stack([mu0, mu1])
 
         mu = cross_predict(folds, nuisance)
         mu0, mu1 = mu[:, 0], mu[:, 1]
@@ -325,15 +406,62 @@ class RLearner(_Learner):
         x, t, y, e = _validate(x, t, y, propensity, self.folds, self.base)
         rng = np.random.default_rng(seed)
         folds = fold_ids(t, self.folds, rng)
-        e_rows = _propensity_oof(x, t, folds) if e is None else e
-        m = cross_predict(folds, lambda tr, te: self._regress(x[tr], y[tr], rng)(x[te]))
-        t_res = t - e_rows
-        target = (y - m) / t_res
+        y_res, t_res, e_rows = self._residuals(x, t, y, e, folds, rng)
+        target = y_res / t_res
         weight = t_res**2
         oof = cross_predict(folds, lambda tr, te: self._regress(x[tr], target[tr], rng, weight[tr])(x[te]))
         final = self._regress(x, target, rng, weight)
         return FittedCATE(learner=self.name, oof=oof, ate=float(oof.mean()), propensity=e_rows,
                           n_features=x.shape[1], _predict=final)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CausalForest(_Learner):
+    """Causal forest of the CATE ``tau(x) = E[Y(1) - Y(0) | X = x]``, with confidence intervals.
+
+    A generalized random forest (Athey, Tibshirani & Wager 2019, Ann. Stat. 47(2)) solving the
+    R-learner moment ``E[(y~ - tau(x) t~ - b(x)) (t~, 1) | X = x] = 0`` on cross-fitted residuals
+    ``y~ = y - m(x)`` and ``t~ = t - e(x)`` (Chernozhukov et al. 2018; the residualization of
+    EconML's ``CausalForestDML``): honest trees on half-samples give asymptotically normal
+    estimates with a consistent variance (Wager & Athey 2018, JASA 113(523)), hence per-row
+    intervals. Fitted by :func:`truelift.hte.forest.fit_causal_forest` on ``econml.grf.CausalForest``.
+
+    Settings (besides ``folds``, ``base`` and the base-model settings, used for ``m``):
+
+    * ``n_estimators``: trees, a multiple of ``subforest_size`` (trees sharing one half-sample;
+      the variance comes from the spread between these little bags).
+    * ``min_node_size``: the forest's minimum rows per leaf (GRF's ``min.node.size``; EconML's
+      ``min_samples_leaf``; the base models' ``min_samples_leaf`` is a separate setting).
+    * ``max_samples``: each tree's subsample as a share of the rows (below 0.5, as inference
+      needs), capped at ``max_subsample`` rows (``None``: no cap). Trees on capped subsamples stay
+      within the theory (subsample size ``n^beta`` with ``beta < 1``) and keep big data fast.
+    * ``honest``: honest trees (half of each subsample places the splits, the other half fills
+      the leaves); ``False`` voids the interval guarantee.
+    * ``level``: confidence level of ``oof_interval`` and the default of ``predict_interval``.
+    * ``n_jobs``: threads for the forest and LightGBM (``None``: all cores for the forest,
+      OpenMP's default for LightGBM).
+
+    ``oof`` is out-of-bag: each training row is scored by the little bags whose trees never drew
+    it (GRF's out-of-bag prediction), with an out-of-bag interval; ``ate`` is the mean of the
+    doubly robust score ``tau(x) + t~ (y~ - tau(x) t~) / (e (1 - e))`` (GRF's
+    ``average_treatment_effect``).
+    """
+
+    n_estimators: int = 200
+    min_node_size: int = 5
+    max_samples: float = 0.45
+    max_subsample: int | None = 10_000
+    subforest_size: int = 4
+    honest: bool = True
+    level: float = 0.9
+    name: ClassVar[str] = "cf"
+
+    def fit(self, x: np.ndarray, t: np.ndarray, y: np.ndarray, *,
+            propensity: np.ndarray | float | None = None, seed: int = 0) -> FittedCATE:
+        """Cross-fit the residuals, grow the forest, and score the training rows out of bag."""
+        from truelift.hte.forest import fit_causal_forest
+
+        return fit_causal_forest(self, x, t, y, propensity=propensity, seed=seed)
 
 
 LEARNERS: dict[str, type[_Learner]] = {
@@ -342,7 +470,8 @@ LEARNERS: dict[str, type[_Learner]] = {
     "x": XLearner,
     "dr": DRLearner,
     "r": RLearner,
+    "cf": CausalForest,
 }
 
-__all__ = ["LEARNERS", "PROPENSITY_CLIP", "DRLearner", "FittedCATE", "RLearner", "SLearner",
-           "TLearner", "XLearner"]
+__all__ = ["BASES", "LEARNERS", "PROPENSITY_CLIP", "CausalForest", "DRLearner", "FittedCATE",
+           "RLearner", "SLearner", "TLearner", "XLearner"]
