@@ -16,6 +16,10 @@ HTML and JSON)::
                         covariates=["revenue_pre"], segments=["device"])
     tl.plan("proportion", baseline=0.05, mde=0.1, relative=True, daily_traffic=20_000)
 
+    campaign, truth = tl.datasets.coupon_campaign(n=20_000, seed=1)
+    result = tl.uplift(campaign, treatment="arm", control="control", outcome="converted",
+                       covariates=[f"x{i}" for i in range(1, 11)], value=30.0, cost=2.0)
+
 Heavy modules are imported on first use, so ``import truelift`` stays light.
 """
 
@@ -38,6 +42,9 @@ _LAZY = {
     "Proportion": ("truelift.experiment.metrics", "Proportion"),
     "Mean": ("truelift.experiment.metrics", "Mean"),
     "Ratio": ("truelift.experiment.metrics", "Ratio"),
+    "uplift": ("truelift.hte.analysis", "uplift"),
+    "UpliftAnalysis": ("truelift.hte.analysis", "UpliftAnalysis"),
+    "learners": ("truelift.hte.learners", None),
     "Estimate": ("truelift.results", "Estimate"),
     "Diagnostic": ("truelift.results", "Diagnostic"),
     "Verdict": ("truelift.results", "Verdict"),
@@ -54,7 +61,8 @@ _LAZY = {
 __all__ = [
     "DataError", "Diagnostic", "Estimate", "Factorial", "Mean", "MethodError", "ObservationalAnalysis",
     "Plan", "Proportion", "Ratio", "Readout", "RoleError", "Status", "TrueliftError", "TrueliftWarning",
-    "Verdict", "__version__", "datasets", "factorial", "methods", "observe", "plan", "readout",
+    "UpliftAnalysis", "Verdict", "__version__", "datasets", "factorial", "learners", "methods", "observe",
+    "plan", "readout", "uplift",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -64,6 +72,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from truelift.experiment.metrics import Mean, Proportion, Ratio
     from truelift.experiment.plan import Plan, plan
     from truelift.experiment.readout import Readout, readout
+    from truelift.hte import learners
+    from truelift.hte.analysis import UpliftAnalysis, uplift
     from truelift.observational.analysis import ObservationalAnalysis, observe
     from truelift.results import Diagnostic, Estimate, Status, Verdict
 
