@@ -22,6 +22,7 @@ from truelift.report import experiment as exp_view
 from truelift.report import figures
 from truelift.report import format as fmt
 from truelift.report import observational as obs_view
+from truelift.report import uplift as uplift_view
 
 
 def _observational_context(analysis: Any) -> dict[str, Any]:
@@ -124,6 +125,7 @@ KINDS: dict[str, tuple[Callable[[Any], dict[str, Any]], str]] = {
     "observational": (_observational_context, "observational.html.j2"),
     "readout": (_readout_context, "readout.html.j2"),
     "plan": (_plan_context, "plan.html.j2"),
+    "uplift": (uplift_view.html_context, "uplift.html.j2"),
 }
 """Analysis kind -> (context builder, body template)."""
 

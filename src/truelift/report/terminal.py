@@ -400,8 +400,14 @@ def _factorial(result: Any) -> Any:
     return Group(*parts)
 
 
+def _uplift(analysis: Any) -> Any:
+    from truelift.report.uplift import rich_summary
+
+    return rich_summary(analysis)
+
+
 RENDERERS: dict[str, Callable[[Any], Any]] = {"observational": _observational, "readout": _readout,
-                                              "plan": _plan, "factorial": _factorial}
+                                              "plan": _plan, "factorial": _factorial, "uplift": _uplift}
 """Analysis kind -> function returning its rich renderable."""
 
 

@@ -1,0 +1,249 @@
+"""The fronts of an uplift analysis: terminal, HTML (standalone and notebook), JSON, a real browser."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+import truelift as tl
+from truelift.report import uplift_figures
+from truelift.report.html import KINDS, render_html
+from truelift.report.terminal import RENDERERS, render_text
+from truelift.report.uplift import view
+
+HOSTILE_OUTCOME = "<script>x</script>"
+HOSTILE_COVARIATE = '"><img src=x onerror=alert(2)>'
+HOSTILE_ARM = "<b>bold</b>"
+COVARIATES = [f"x{i}" for i in range(1, 11)]
+FAST = {"learner": "t", "base": "linear", "folds": 3, "seed": 1}
+SECTIONS = ("tl-summary", "tl-reasons", "tl-outcome-1", "tl-effects-1", "tl-groups-1", "tl-segments-1",
+            "tl-drivers-1", "tl-policy", "tl-provenance")
+PER_OUTCOME = ("fig-qini", "fig-calibration", "fig-importance", "fig-distribution", "fig-by-covariate")
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def two():
+    """Two arms (control, coupon), two outcomes, a policy and a segment."""
+    data, _ = tl.datasets.coupon_campaign(n=3000, seed=1)
+    return tl.uplift(data, treatment="arm", control="control", outcome=["converted", "revenue"],
+                     covariates=COVARIATES, value=30.0, cost=1.0, segments=["x3"], **FAST)
+
+
+@pytest.fixture(scope="module")
+def three():
+    """Three arms, one outcome, a cost per arm and a binding customer budget."""
+    data, _ = tl.datasets.coupon_campaign(n=4500, seed=2, arms=("control", "coupon", "email"))
+    return tl.uplift(data, treatment="arm", control="control", outcome="converted", covariates=COVARIATES,
+                     value=30.0, cost={"coupon": 1.0, "email": 0.2}, max_customers=500, segments=["x3"],
+                     **FAST)
+
+
+@pytest.fixture(scope="module")
+def hostile():
+    """User strings that are markup: an outcome, a covariate (also a segment) and an arm label."""
+    data, _ = tl.datasets.coupon_campaign(n=2000, seed=3)
+    frame = data.rename(columns={"converted": HOSTILE_OUTCOME, "x3": HOSTILE_COVARIATE})
+    frame["arm"] = np.where(frame["arm"] == "coupon", HOSTILE_ARM, "control")
+    covariates = [HOSTILE_COVARIATE if c == "x3" else c for c in COVARIATES]
+    return tl.uplift(frame, treatment="arm", control="control", outcome=HOSTILE_OUTCOME,
+                     covariates=covariates, segments=[HOSTILE_COVARIATE], **FAST)
+
+
+@pytest.fixture(scope="module")
+def two_html(two) -> str:
+    return render_html(two)
+
+
+@pytest.fixture(scope="module")
+def three_html(three) -> str:
+    return render_html(three)
+
+
+def _figures(page: str) -> list[str]:
+    return re.findall(r'<figure class="tl-figure" id="([a-z0-9-]+)">\s*<svg\b', page)
+
+
+# --------------------------------------------------------------------------------------------
+# terminal
+
+
+def test_registered():
+    assert "uplift" in RENDERERS and "uplift" in KINDS
+
+
+def test_terminal_two_arms(two):
+    text = render_text(two, width=100)
+    assert "\x1b[" not in text
+    assert max(len(line) for line in text.splitlines()) <= 100
+    assert two.verdict.headline in text
+    order = ["truelift uplift: arm (control vs coupon) -> converted, revenue", "Average effect (AIPW)",
+             "Targeting quality (held-out)", "Customer groups", "Segments by x3", "top drivers",
+             "Targeting policy on converted", "Diagnostics:", "rows read"]
+    positions = [text.index(s) for s in order]
+    assert positions == sorted(positions)
+    for group in ("persuadable", "sure thing", "lost cause", "sleeping dog"):
+        assert group in text
+    assert "converted (0/1 outcome: effects in percentage points)" in text
+    assert "treating everyone with coupon" in text and "treating nobody" in text
+    assert "in-sample: optimistic" in text
+    assert "Best arm per customer" not in text  # one arm: nothing to choose
+    assert str(two) == render_text(two)
+
+
+def test_terminal_three_arms(three):
+    text = render_text(three, width=100)
+    assert max(len(line) for line in text.splitlines()) <= 100
+    flat_text = flat(text)
+    assert "control vs coupon, email" in flat_text
+    assert "Best arm per customer" in text
+    assert "customer cap (max_customers) binds" in flat_text
+    assert "coupon" in text and "email" in text
+    n_by_arm = three.policy.n_by_arm
+    assert f"coupon {n_by_arm['coupon']:,}" in flat_text and f"email {n_by_arm['email']:,}" in flat_text
+
+
+def test_view_has_no_unformatted_numbers(two):
+    def walk(x):
+        if isinstance(x, dict):
+            for v in x.values():
+                walk(v)
+        elif isinstance(x, (list, tuple)):
+            for v in x:
+                walk(v)
+        else:
+            assert isinstance(x, (str, bool, int)) or x is None, repr(x)  # counts only; floats go via fmt
+
+    walk(view(two))
+
+
+# --------------------------------------------------------------------------------------------
+# HTML
+
+
+def test_html_two_arms_sections_and_figures(two, two_html):
+    page = two_html
+    assert page.lstrip().startswith("<!DOCTYPE html>")
+    assert 'data-truelift-kind="uplift"' in page
+    for section in (*SECTIONS, "tl-outcome-2"):
+        assert f'id="{section}"' in page, section
+    assert 'id="tl-best-arm"' not in page
+    expected = [f"{f}-{i}" for i in (1, 2) for f in PER_OUTCOME] + ["fig-profit"]
+    assert sorted(_figures(page)) == sorted(expected)
+    assert page.count("<svg") == len(expected) == 11
+    assert two.verdict.headline in page
+    assert "sleeping dog" in page and "shrunk estimate" in page
+    assert "<?xml" not in page and "<!DOCTYPE svg" not in page
+
+
+def test_html_three_arms(three, three_html):
+    page = three_html
+    for section in (*SECTIONS, "tl-best-arm"):
+        assert f'id="{section}"' in page, section
+    expected = [f"{f}-1" for f in PER_OUTCOME] + ["fig-profit"]
+    assert sorted(_figures(page)) == sorted(expected)
+    assert page.count("<svg") == 6
+    assert "treating everyone with email" in page and "BUDGET" in page
+
+
+@pytest.mark.parametrize("name", ["two_html", "three_html"])
+def test_html_self_contained(name, request):
+    page = request.getfixturevalue(name)
+    assert "http://" not in page and "https://" not in page
+    assert not re.search(r"""(?:src|href)\s*=\s*["'](?!#)""", page), "only in-page links"
+    assert "@import" not in page
+    assert not re.search(r"url\(\s*['\"]?(?!#)", page), "only in-page url(#id) references"
+    assert len(re.findall(r"<script\b", page, flags=re.I)) == 1  # the figure counter
+
+
+def test_html_escapes_user_strings(hostile):
+    assert hostile.policy is None
+    page = render_html(hostile)
+    assert HOSTILE_OUTCOME not in page
+    assert "&lt;script&gt;x&lt;/script&gt;" in page
+    assert "<title>truelift uplift: arm -&gt; &lt;script&gt;x&lt;/script&gt;</title>" in page
+    assert "<img" not in page
+    assert HOSTILE_ARM not in page and "&lt;b&gt;bold&lt;/b&gt;" in page
+    assert len(re.findall(r"<script\b", page, flags=re.I)) == 1  # the report's own figure counter
+    assert "Not built: give" in page  # no value and cost: no policy
+    text = render_text(hostile)
+    assert HOSTILE_OUTCOME in text and HOSTILE_ARM in text  # the terminal prints labels as they are
+
+
+def _body(page: str) -> str:
+    start = page.index('<div class="tl-report"')
+    return page[start:page.index("</footer>", start)]
+
+
+def test_repr_html_is_the_fragment_and_deterministic(three, three_html):
+    frag = three._repr_html_()
+    assert "<html" not in frag and "<body" not in frag and "<script" not in frag
+    assert 'class="tl-report"' in frag and "<style>" in frag and frag.count("<svg") == 6
+    assert _body(frag) == _body(three_html)  # two renders, the same report
+
+
+def test_figures_reject_empty_input():
+    for draw in (uplift_figures.qini_plot, uplift_figures.calibration_plot, uplift_figures.cate_histogram):
+        with pytest.raises(ValueError):
+            draw([], outcome="y", binary=True)
+    with pytest.raises(ValueError):
+        uplift_figures.importance_plot([], outcome="y")
+
+
+# --------------------------------------------------------------------------------------------
+# JSON
+
+
+@pytest.mark.parametrize("name", ["two", "three"])
+def test_to_json_round_trips(name, request):
+    analysis = request.getfixturevalue(name)
+    data = json.loads(analysis.to_json())
+    assert data["kind"] == "uplift"
+    assert "schema_version" in data
+    assert data["outcomes"] == list(analysis.outcomes)
+    assert len(data["results"][0]["arms"]) == len(analysis.arms) - 1
+    assert data == json.loads(json.dumps(analysis.to_dict(), allow_nan=False))
+
+
+# --------------------------------------------------------------------------------------------
+# a real browser
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail("chromium is not on PATH (apt-get install -y chromium)")
+    pytest.skip("chromium is not on PATH")
+    raise AssertionError  # unreachable
+
+
+@pytest.mark.browser
+def test_uplift_report_lays_out_figures_in_chromium(three_html, tmp_path):
+    browser = _chromium()
+    report = tmp_path / "uplift.html"
+    report.write_text(three_html, encoding="utf-8")
+    proc = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
+         "--virtual-time-budget=5000", "--dump-dom", report.resolve().as_uri()],
+        capture_output=True, text=True, timeout=120, check=False)
+    dom = proc.stdout
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    m = re.search(r'<body[^>]*\bdata-figures="(\d+)"', dom)
+    assert m, "the figure counter did not run: " + dom[:500]
+    assert int(m.group(1)) == 6
+    for fig in ("fig-qini-1", "fig-calibration-1", "fig-profit"):
+        assert f'id="{fig}"' in dom
