@@ -161,7 +161,7 @@ def build_methods(method: Sequence[str] | None, *, k: int, caliper: float | None
 
 # --------------------------------------------------------------------------- rendering
 def _render(analysis: Any, *, quiet: bool, report: Path | None, json: Path | None,
-            export_matches: Path | None = None) -> None:
+            export_matches: Path | None = None, scores: Path | None = None) -> None:
     """Print the summary, write the requested files."""
     if not quiet:
         _stdout().print(analysis)
@@ -179,6 +179,9 @@ def _render(analysis: Any, *, quiet: bool, report: Path | None, json: Path | Non
             pairs = analysis.matched_pairs()
             pairs.to_csv(export_matches, index=False)
             written.append(("matched pairs", Path(export_matches)))
+        if scores is not None:
+            analysis.scores().to_csv(scores, index=False)
+            written.append(("scores", Path(scores)))
     except OSError as exc:
         raise BadInput(f"cannot write {exc.filename or ''}: {exc.strerror or exc}") from None
     if not quiet:
@@ -433,9 +436,84 @@ DEMO_COVARIATES = ("engagement_score", "past_purchases", "account_age_days", "de
 
 
 @app.command()
+def uplift(
+    file: Annotated[Path, typer.Argument(help="CSV or Parquet file, one row per customer.",
+                                         metavar="FILE", show_default=False)],
+    treatment: Annotated[str, typer.Option("--treatment", help="The arm column (control and one or "
+                                           "more treatment arms).", show_default=False)],
+    outcome: Annotated[list[str], typer.Option("--outcome", help="Outcome column; repeat or comma "
+                                               "list (the first is valued by the policy).",
+                                               show_default=False)],
+    covariates: Annotated[str, typer.Option("--covariates", help="Pre-treatment columns, comma "
+                                            "separated.", show_default=False)],
+    control: Annotated[str | None, typer.Option(help="Label of the control arm (tried as int, then "
+                                                "float, else text). [default: 0 of a 0/1 column]")] = None,
+    learner: Annotated[str, typer.Option(help="s, t, x, dr, r or cf (causal forest).")] = "dr",
+    base: Annotated[str, typer.Option(help="Base models: lightgbm, gbm or linear.")] = "lightgbm",
+    design: Annotated[str, typer.Option(help="randomized (known propensity) or observational "
+                                        "(estimated).")] = "randomized",
+    propensity: Annotated[str | None, typer.Option(help="Column of known treatment probabilities "
+                                                   "(randomized, two arms).")] = None,
+    value: Annotated[float | None, typer.Option(help="Value of one unit of the first outcome (e.g. "
+                                                "margin per conversion).")] = None,
+    cost: Annotated[str | None, typer.Option(help="Cost of treating one customer: NUM, or "
+                                             "ARM=NUM,... per arm.")] = None,
+    max_customers: Annotated[int | None, typer.Option(help="Budget: at most this many customers "
+                                                      "treated.")] = None,
+    max_spend: Annotated[float | None, typer.Option(help="Budget: at most this much spent on "
+                                                    "treatment.")] = None,
+    segment: Annotated[list[str] | None, typer.Option(help="Pre-specified segment covariate; repeat "
+                                                      "or comma list.")] = None,
+    categorical: Annotated[str | None, typer.Option(help="Covariates to one-hot encode though "
+                                                    "numeric, comma separated.")] = None,
+    id: Annotated[str | None, typer.Option("--id", help="Customer id column (kept in "
+                                           "--scores).")] = None,
+    folds: Annotated[int, typer.Option(help="Cross-fitting folds.")] = 5,
+    level: Annotated[float, typer.Option(help="Confidence level.")] = 0.95,
+    seed: Annotated[int, typer.Option(help="Seed of every random step.")] = 0,
+    drop_missing: Annotated[bool, typer.Option("--drop-missing", help="Drop (and count) rows "
+                                               "with a missing covariate.")] = False,
+    report: Annotated[Path | None, typer.Option(help="Write the HTML report here.")] = None,
+    json: Annotated[Path | None, typer.Option("--json", help="Write the JSON result here.")] = None,
+    scores: Annotated[Path | None, typer.Option(help="Write the per-customer scores and decisions "
+                                                "(CSV) here.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 3 when the verdict is FAIL.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary, no progress.")] = False,
+) -> None:
+    """Who benefits: per-customer effects, honest uplift evaluation, groups and a targeting rule."""
+    try:
+        from truelift.hte.analysis import uplift as run_uplift
+
+        analysis = _run(
+            quiet, run_uplift, data=str(file), treatment=treatment, outcome=_names(outcome),
+            covariates=_names(covariates), control=parse_label(control), learner=learner, base=base,
+            design=design, propensity=propensity, value=value, cost=parse_cost(cost),
+            max_customers=max_customers, max_spend=max_spend, segments=_names(segment),
+            categorical=_names(categorical), id=id, folds=folds, level=level, seed=seed,
+            drop_missing=drop_missing)
+        _render(analysis, quiet=quiet, report=report, json=json, scores=scores)
+    except TrueliftError as exc:
+        raise _error(str(exc)) from None
+    _strict_exit(analysis, strict)
+
+
+def parse_cost(text: str | None) -> float | dict[str, float] | None:
+    """``--cost 0.5`` (every arm) or ``--cost mens=0.5,womens=0.6`` (per arm label)."""
+    if text is None:
+        return None
+    try:
+        if "=" in text:
+            return {k.strip(): float(v) for k, v in (p.split("=", 1) for p in text.split(",") if p.strip())}
+        return float(text)
+    except ValueError:
+        raise BadInput(f"--cost must be NUM or ARM=NUM,...; got {text!r}") from None
+
+
+@app.command()
 def demo(
-    kind: Annotated[str, typer.Option(help="observe (a biased rollout) or readout (a randomized "
-                                      "homepage test).")] = "observe",
+    kind: Annotated[str, typer.Option(help="observe (a biased rollout), readout (a randomized "
+                                      "homepage test) or uplift (a coupon campaign: whom to "
+                                      "target).")] = "observe",
     n: Annotated[int | None, typer.Option("--n", help="Customers (users) to generate. [default: "
                                           "10,000 for observe, 40,000 for readout]")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the generator and of the analysis.")] = 1,
@@ -478,14 +556,54 @@ def demo(
             _render(analysis, quiet=quiet, report=report or Path("truelift-readout-demo.html"), json=json)
             if not quiet:
                 _stdout().print(_readout_truth_table(analysis, truth))
+        elif kind == "uplift":
+            from truelift.datasets import coupon_campaign
+            from truelift.hte.analysis import uplift as run_uplift
+
+            n = 20_000 if n is None else n
+            if n < 2_000:
+                raise BadInput(f"--n must be at least 2,000 customers; got {n}")
+            data, truth = coupon_campaign(n=n, seed=seed)
+            analysis = _run(
+                quiet, run_uplift, data=data, treatment="arm", control="control",
+                outcome=["converted", "revenue"], covariates=[f"x{i}" for i in range(1, 11)],
+                value=DEMO_MARGIN, cost=DEMO_COUPON_COST, segments=["x3", "x5"], id="customer_id",
+                seed=seed)
+            _render(analysis, quiet=quiet, report=report or Path("truelift-uplift-demo.html"), json=json)
+            if not quiet:
+                _stdout().print(_uplift_truth_table(analysis, truth))
         else:
-            raise BadInput(f"--kind must be observe or readout; got {kind!r}")
+            raise BadInput(f"--kind must be observe, readout or uplift; got {kind!r}")
     except TrueliftError as exc:
         raise _error(str(exc)) from None
 
 
+DEMO_MARGIN = 30.0  # margin of one conversion in the uplift demo
+DEMO_COUPON_COST = 2.0  # cost of one coupon sent
+
 DEMO_METRICS = ("purchased", "revenue", "aov=revenue/orders")
 DEMO_FUNNEL = ("viewed_product", "added_to_cart", "checked_out", "purchased")
+
+
+def _uplift_truth_table(analysis: Any, truth: Any) -> Any:
+    """Estimated vs true ATE and group shares of the uplift demo (the generator knows them)."""
+    from rich.table import Table
+
+    from truelift.report import format as fmt
+
+    table = Table(title="Known truth (the generator's per-customer effects)", title_justify="left")
+    for col in ("quantity", "estimated", "true"):
+        table.add_column(col, justify="left" if col == "quantity" else "right")
+    for res in analysis.results:
+        for arm in res.arms:
+            true = truth.ate[arm.arm][res.outcome]
+            table.add_row(f"ATE {arm.arm} on {res.outcome}", fmt.number(arm.ate.value), fmt.number(true))
+    first = analysis.results[0].arms[0]
+    shares = truth.group_shares(first.arm)
+    for g in first.groups.groups:
+        table.add_row(f"share {g.name} ({first.outcome})", fmt.percent(g.share),
+                      fmt.percent(shares.get(g.name, 0.0)))
+    return table
 
 
 def _readout_truth_table(analysis: Any, truth: Any) -> Any:
