@@ -363,7 +363,8 @@ def _arm(settings: Any, prepared: Prepared, t: np.ndarray, y: np.ndarray, k: int
         lo, hi = fitted.oof_interval[:, 0], fitted.oof_interval[:, 1]
         interval = (float(np.mean(lo > 0)), float(np.mean(hi < 0)))
     qini_coef = ev.qini_coefficient(yk, tk, score)
-    diags = _arm_diagnostics(arms[k], out, blp, qini_coef, calib, design)
+    diags = _arm_diagnostics(arms[k], out, blp, qini_coef, calib, design) + _group_diagnostics(
+        arms[k], out, groups)
     res = ArmUplift(
         arm=arms[k], outcome=out, ate=ate, learner_ate=float(fitted.ate), qini=qini, uplift=upl,
         qini_coefficient=qini_coef, auuc=ev.auuc(yk, tk, score), top=top,
@@ -555,6 +556,24 @@ def _arm_diagnostics(arm: str, out: str, blp: ev.BLPResult, qini: float, calib: 
                                         "control outcomes, which assumes random assignment; on "
                                         "observational data read the doubly robust calibration, "
                                         "groups and policy value instead."))
+    return tuple(diags)
+
+
+def _group_diagnostics(arm: str, out: str, groups: FourGroups) -> tuple[Diagnostic, ...]:
+    """Do the groups the model predicts to gain (lose) really gain (lose)? Checked when 100+ customers."""
+    diags = []
+    for g in groups.groups:
+        if g.n < 100 or not math.isfinite(g.se):
+            continue
+        wrong = (g.name == "sleeping dog" and g.ci[0] > 0) or (g.name == "persuadable" and g.ci[1] < 0)
+        if wrong:
+            sign = "gain" if g.name == "sleeping dog" else "lose"
+            diags.append(Diagnostic(
+                name=f"{g.name.replace(' ', '_')}_observed", value=g.observed, threshold=0.0,
+                status=Status.WARN,
+                message=f"{arm} on {out}: the {g.n} customers predicted to be {g.name}s in fact "
+                        f"{sign} from it (observed effect {g.observed:+.3g}, CI {g.ci[0]:+.3g} to "
+                        f"{g.ci[1]:+.3g}); the model's predictions for this group are not reliable."))
     return tuple(diags)
 
 
