@@ -597,12 +597,23 @@ def _uplift_truth_table(analysis: Any, truth: Any) -> Any:
     for res in analysis.results:
         for arm in res.arms:
             true = truth.ate[arm.arm][res.outcome]
-            table.add_row(f"ATE {arm.arm} on {res.outcome}", fmt.number(arm.ate.value), fmt.number(true))
+            table.add_row(f"ATE {arm.arm} on {res.outcome}",
+                          f"{fmt.number(arm.ate.value)} {fmt.interval(*arm.ate.ci)}", fmt.number(true))
     first = analysis.results[0].arms[0]
-    shares = truth.group_shares(first.arm)
-    for g in first.groups.groups:
-        table.add_row(f"share {g.name} ({first.outcome})", fmt.percent(g.share),
-                      fmt.percent(shares.get(g.name, 0.0)))
+    gr = first.groups
+    tau = truth.per_customer[f"cate_{first.outcome}_{first.arm}"].to_numpy()
+    p0 = truth.per_customer["p0"].to_numpy()
+    # the true groups by the analysis's own thresholds, from the generator's true effects
+    true_label = {
+        "persuadable": tau >= gr.effect_threshold,
+        "sleeping dog": tau <= -gr.sleeping_threshold,
+    }
+    middle = ~(true_label["persuadable"] | true_label["sleeping dog"])
+    true_label["sure thing"] = middle & (p0 >= gr.baseline_threshold)
+    true_label["lost cause"] = middle & (p0 < gr.baseline_threshold)
+    for g in gr.groups:
+        table.add_row(f"share {g.name} ({first.outcome})", fmt.percent(g.share, signed=False),
+                      fmt.percent(float(true_label[g.name].mean()), signed=False))
     return table
 
 
