@@ -193,3 +193,35 @@ def test_causal_forest_through_the_entry_exports_per_customer_intervals():
     tau = s["tau_converted_coupon"]
     assert (lo <= tau).all() and (tau <= hi).all()
     assert np.corrcoef(tau, truth.per_customer["cate_converted_coupon"])[0, 1] > 0.5
+
+
+def test_known_per_row_propensity_column_is_used():
+    rng = np.random.default_rng(8)
+    n = 6000
+    x = rng.normal(size=n)
+    p = np.where(x > 0, 0.8, 0.2)  # randomized, with a known probability that depends on x
+    t = (rng.random(n) < p).astype(int)
+    y = 1.0 * x + 0.5 * t + rng.normal(size=n)
+    df = pd.DataFrame({"t": t, "x": x, "z": rng.normal(size=n), "y": y, "p": p})
+    r = tl.uplift(df, treatment="t", outcome="y", covariates=["x", "z"], propensity="p",
+                  learner="t", base="linear")
+    est = r.results[0].arms[0].ate
+    assert _covers(est, 0.5)
+    assert "'p'" in r.propensity
+    bad = df.assign(p=1.0)
+    with pytest.raises(DataError) as err:
+        tl.uplift(bad, treatment="t", outcome="y", covariates=["x"], propensity="p")
+    assert err.value.column == "p"
+
+
+def test_three_arm_observational_design_uses_a_multinomial_propensity():
+    data, truth = tl.datasets.coupon_campaign(n=12000, seed=9, arms=("control", "coupon", "email"),
+                                              confounded=True)
+    r = tl.uplift(data, treatment="arm", control="control", outcome="converted", covariates=COVS,
+                  design="observational", learner="t", seed=9)
+    for a in r.results[0].arms:
+        true = truth.ate[a.arm]["converted"]
+        assert _covers(a.ate, true), (a.arm, a.ate.value, true)
+        treated = data["arm"] == a.arm
+        naive = data.loc[treated, "converted"].mean() - data.loc[data["arm"] == "control", "converted"].mean()
+        assert abs(naive - true) > 4 * a.ate.se  # negative control
