@@ -47,7 +47,7 @@ from truelift.hte.segments import (
     subgroup_effects,
 )
 from truelift.inference.influence import covariance_from_influence
-from truelift.inference.normal import effect_from_means, normal_ci
+from truelift.inference.normal import effect_from_means
 from truelift.observational.crossfit import fold_ids
 from truelift.results import Analysis, Diagnostic, Estimate, Provenance, Status, Verdict, _ToDict
 
@@ -339,7 +339,7 @@ def _arm(settings: Any, prepared: Prepared, t: np.ndarray, y: np.ndarray, k: int
     qini = ev.qini_curve(yk, tk, score, bins=CURVE_BINS)
     upl = ev.uplift_curve(yk, tk, score, bins=CURVE_BINS)
     top = tuple(ev.uplift_at_k(yk, tk, score, s) for s in TOP_SHARES)
-    calib = dr_calibration(tau, pseudo, level=level)
+    calib = ev.dr_calibration(tau, pseudo, level=level)
     blp = ev.blp_test(yk, tk, score, e_rows, baseline=nuis.mu[rows, 0], level=level)
 
     mu0 = nuis.mu[:, 0]
@@ -380,43 +380,6 @@ def _ate(g1: np.ndarray, g0: np.ndarray, out: str, level: float, n1: int, n0: in
     return effect_from_means(outcome=out, estimand="ATE", method="aipw", mu1=float(g1.mean()),
                              mu0=float(g0.mean()), cov=covariance_from_influence(phi), level=level,
                              se_kind="influence_function", n_treated=n1, n_control=n0)
-
-
-def dr_calibration(tau: np.ndarray, pseudo: np.ndarray, *, groups: int = 10,
-                   level: float = 0.95) -> ev.CalibrationResult:
-    """Predicted vs observed uplift by quantile group of the predicted CATE ``tau``.
-
-    Observed = the mean AIPW pseudo-outcome of the group (valid with a known or an estimated
-    propensity), with standard error ``sd/sqrt(n)``; groups of tied scores are kept together as in
-    :func:`truelift.hte.evaluation.calibration_by_decile`. ``slope``/``intercept``: weighted least
-    squares of observed on predicted, weights ``1/se^2``.
-    """
-    n = tau.shape[0]
-    order = np.sort(tau)
-    rank = (np.searchsorted(order, tau, "left") + np.searchsorted(order, tau, "right") + 1) / 2.0
-    g = np.minimum(np.floor(groups * (rank - 1.0) / n).astype(np.int64), groups - 1)
-    out = []
-    for j in np.unique(g):
-        m = g == j
-        cnt = int(m.sum())
-        if cnt < 2:
-            continue
-        obs = float(pseudo[m].mean())
-        se = float(pseudo[m].std(ddof=1)) / math.sqrt(cnt)
-        out.append(ev.CalibrationGroup(group=int(j), n=cnt, n_treated=0, n_control=0,
-                                       score_min=float(tau[m].min()), score_max=float(tau[m].max()),
-                                       predicted=float(tau[m].mean()), observed=obs, se=se,
-                                       ci=normal_ci(obs, se, level)))
-    pred = np.array([c.predicted for c in out])
-    obs_a = np.array([c.observed for c in out])
-    ses = np.array([c.se for c in out])
-    slope = intercept = math.nan
-    if len(out) >= 2 and np.all(ses > 0) and np.ptp(pred) > 0:
-        w = 1.0 / ses**2
-        pm, om = np.sum(w * pred) / w.sum(), np.sum(w * obs_a) / w.sum()
-        slope = float(np.sum(w * (pred - pm) * (obs_a - om)) / np.sum(w * (pred - pm) ** 2))
-        intercept = float(om - slope * pm)
-    return ev.CalibrationResult(groups=tuple(out), level=level, slope=slope, intercept=intercept)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -606,4 +569,4 @@ def _provenance(prepared: Prepared, locals_: dict[str, Any], seed: int) -> Prove
                       rows_dropped=dict(prepared.rows_dropped), source=prepared.source)
 
 
-__all__ = ["ArmUplift", "OutcomeUplift", "UpliftAnalysis", "dr_calibration", "uplift"]
+__all__ = ["ArmUplift", "OutcomeUplift", "UpliftAnalysis", "uplift"]

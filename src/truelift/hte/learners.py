@@ -170,11 +170,11 @@ def _seed(rng: np.random.Generator) -> int:
     return int(rng.integers(2**31 - 1))
 
 
-def _propensity_oof(x: np.ndarray, t: np.ndarray, folds: np.ndarray) -> np.ndarray:
-    """Cross-fitted logistic propensity, clipped to :data:`PROPENSITY_CLIP`."""
+def _propensity_oof(x: np.ndarray, t: np.ndarray, folds: np.ndarray, *, clip: bool = True) -> np.ndarray:
+    """Cross-fitted logistic propensity, clipped to :data:`PROPENSITY_CLIP` (unless ``clip=False``)."""
     model = LogisticPropensity()
     e = cross_predict(folds, lambda tr, te: model.fit_predict(x[tr], t[tr].astype(float), x[te]))
-    return np.clip(e, *PROPENSITY_CLIP)
+    return np.clip(e, *PROPENSITY_CLIP) if clip else e
 
 
 def _propensity_model(x: np.ndarray, t: np.ndarray) -> Predictor:

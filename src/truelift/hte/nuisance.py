@@ -17,8 +17,9 @@ by arm, and each fold is scored by models fitted on the other folds only.
 
 * ``mu_a``: the learner's base regressor fitted on the rows of arm ``a``.
 * ``e_a``: known by design in a randomized test (the arm's share, or a column of known
-  probabilities), else estimated: logistic regression for two arms, multinomial logistic
-  regression for more, each clipped below at :data:`CLIP` and renormalized to sum to 1.
+  probabilities), else estimated: for two arms the learners' cross-fitted logistic regression
+  clipped to [0.01, 0.99]; for more, multinomial logistic regression, each arm clipped below at
+  :data:`CLIP` and renormalized to sum to 1.
 """
 
 from __future__ import annotations
@@ -79,24 +80,24 @@ def estimated_propensity(x: np.ndarray, t: np.ndarray, arms: int, folds: np.ndar
     Returns the ``(n, arms)`` scores and the number of rows where a score was clipped.
     """
     if arms == 2:
-        from truelift.observational.propensity import LogisticPropensity
+        from truelift.hte.learners import PROPENSITY_CLIP, _propensity_oof
 
-        model = LogisticPropensity()
-        p1 = cross_predict(folds, lambda tr, te: model.fit_predict(x[tr], t[tr].astype(float), x[te]))
-        raw = np.column_stack([1.0 - p1, p1])
-    else:
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import StandardScaler
+        p1 = _propensity_oof(x, t, folds, clip=False)
+        clipped = int(np.sum((p1 < PROPENSITY_CLIP[0]) | (p1 > PROPENSITY_CLIP[1])))
+        p1 = np.clip(p1, *PROPENSITY_CLIP)  # the learners' rule, so both see the same scores
+        return np.column_stack([1.0 - p1, p1]), clipped
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
 
-        def fit_predict(tr: np.ndarray, te: np.ndarray) -> np.ndarray:
-            model = make_pipeline(StandardScaler(), LogisticRegression(C=1e4, max_iter=2000))
-            model.fit(x[tr], t[tr])
-            out = np.zeros((int(te.sum()), arms))
-            out[:, model.classes_] = model.predict_proba(x[te])
-            return out
+    def fit_predict(tr: np.ndarray, te: np.ndarray) -> np.ndarray:
+        model = make_pipeline(StandardScaler(), LogisticRegression(C=1e4, max_iter=2000))
+        model.fit(x[tr], t[tr])
+        out = np.zeros((int(te.sum()), arms))
+        out[:, model.classes_] = model.predict_proba(x[te])
+        return out
 
-        raw = cross_predict(folds, fit_predict)
+    raw = cross_predict(folds, fit_predict)
     clipped = int(np.any(raw < CLIP, axis=1).sum())
     e = np.maximum(raw, CLIP)
     return e / e.sum(axis=1, keepdims=True), clipped

@@ -9,7 +9,7 @@ kinds (experiment readouts, DiD, ...) plug in without touching the others.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from truelift.report import experiment as exp_view
@@ -69,6 +69,22 @@ def _panel(body: Any, title: str, style: str = "cyan") -> Any:
                  padding=(0, 0, 0, 1))
 
 
+def _verdict_panel(v: Mapping[str, Any], title: str, reasons: Sequence[Mapping[str, Any]] = ()) -> Any:
+    """The first panel of every summary: status, headline, one sentence per finding, the reasons."""
+    from rich.console import Group
+    from rich.text import Text
+
+    head = Text()
+    head.append(f" {v['status_label']} ", style=STATUS_STYLE[v["status"]] + " reverse")
+    head.append("  " + v["headline"])
+    body: list[Any] = [head, Text(""), *(Text("• " + s) for s in v["sentences"])]
+    if reasons:
+        body.append(Text(""))
+        body.append(_table(None, [("", "left"), ("why", "left")],
+                           [[_status(r["status"], r["label"]), r["message"]] for r in reasons]))
+    return _panel(Group(*body), title, style=STATUS_STYLE[v["status"]].split()[-1])
+
+
 def _observational(analysis: Any) -> Any:
     from rich.console import Group
     from rich.text import Text
@@ -77,14 +93,7 @@ def _observational(analysis: Any) -> Any:
     parts: list[Any] = []
 
     # 1. Headline: the verdict and one sentence per outcome on the primary estimate.
-    head = Text()
-    head.append(f" {v['status_label']} ", style=STATUS_STYLE[v["status"]] + " reverse")
-    head.append("  " + v["headline"])
-    lines: list[Any] = [head, Text("")]
-    lines += [Text("• " + s) for s in v["sentences"]]
-    parts.append(_panel(Group(*lines), "truelift observe: "
-                        f"{v['treatment']} -> {', '.join(v['outcomes'])}",
-                        style=STATUS_STYLE[v["status"]].split()[-1]))
+    parts.append(_verdict_panel(v, f"truelift observe: {v['treatment']} -> {', '.join(v['outcomes'])}"))
 
     # 2. Naive vs causal, per outcome.
     tables = []
@@ -188,17 +197,9 @@ def _readout(readout: Any) -> Any:
     dim = Text("—", style="dim")
 
     # 1. Verdict: status, headline, one sentence per primary lift, and the reasons.
-    head = Text()
-    head.append(f" {v['status_label']} ", style=STATUS_STYLE[v["status"]] + " reverse")
-    head.append("  " + v["headline"])
-    body: list[Any] = [head, Text(""), *(Text("• " + s) for s in v["sentences"])]
-    if v["reasons"]:
-        body.append(Text(""))
-        body.append(_table(None, [("", "left"), ("why", "left")],
-                           [[_status(r["status"], r["label"]), r["message"]] for r in v["reasons"]]))
-    parts.append(_panel(Group(*body), f"truelift readout: {v['variant_column']} "
-                        f"({', '.join([v['control'], *v['variants']])}) -> {', '.join(v['primary'])}",
-                        style=STATUS_STYLE[v["status"]].split()[-1]))
+    parts.append(_verdict_panel(v, f"truelift readout: {v['variant_column']} "
+                                f"({', '.join([v['control'], *v['variants']])}) -> "
+                                f"{', '.join(v['primary'])}", v["reasons"]))
 
     # 2. Arms and the sample-ratio check.
     srm = v["srm"]

@@ -376,7 +376,7 @@ def rich_summary(analysis: Any) -> Any:
     from rich.console import Group
     from rich.text import Text
 
-    from truelift.report.terminal import STATUS_STYLE, _kv, _panel, _status, _table
+    from truelift.report.terminal import _kv, _panel, _status, _table, _verdict_panel
 
     v = view(analysis)
     several = v["several"]
@@ -384,17 +384,8 @@ def rich_summary(analysis: Any) -> Any:
     parts: list[Any] = []
 
     # 1. Verdict: status, headline, one sentence per arm and outcome, the policy, the reasons.
-    head = Text()
-    head.append(f" {v['status_label']} ", style=STATUS_STYLE[v["status"]] + " reverse")
-    head.append("  " + v["headline"])
-    body: list[Any] = [head, Text(""), *(Text("• " + s) for s in v["sentences"])]
-    if v["reasons"]:
-        body.append(Text(""))
-        body.append(_table(None, [("", "left"), ("why", "left")],
-                           [[_status(r["status"], r["label"]), r["message"]] for r in v["reasons"]]))
-    parts.append(_panel(Group(*body), f"truelift uplift: {v['treatment']} ({v['control']} vs "
-                        f"{', '.join(v['arms'])}) -> {', '.join(v['outcome_names'])}",
-                        style=STATUS_STYLE[v["status"]].split()[-1]))
+    parts.append(_verdict_panel(v, f"truelift uplift: {v['treatment']} ({v['control']} vs "
+                                f"{', '.join(v['arms'])}) -> {', '.join(v['outcome_names'])}", v["reasons"]))
     parts.append(Text(f"{v['learner']} on {v['base']}, {v['folds']}-fold cross-fitting, {v['design']} "
                       f"design, propensity {v['propensity']}; {lvl} intervals. Qini, AUUC, BLP and "
                       "calibration use held-out scores only.", style="dim"))

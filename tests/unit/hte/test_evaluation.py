@@ -247,3 +247,23 @@ def test_curve_to_dict_is_json() -> None:
     d = uplift_curve(y, t, score, bins=5).to_dict()
     json.dumps(d)
     assert d["kind"] == "uplift" and len(d["x"]) == len(d["values"]) == len(d["random"])
+
+
+def test_dr_calibration_uses_the_groups_of_calibration_by_decile_and_pseudo_outcome_means():
+    from truelift.hte.evaluation import calibration_by_decile, dr_calibration
+
+    rng = np.random.default_rng(21)
+    n = 5000
+    score = np.round(rng.normal(size=n), 1)  # ties, kept in one group by both
+    t = rng.integers(0, 2, n).astype(float)
+    y = 0.5 * score * t + rng.normal(size=n)
+    pseudo = 2.0 * y * (2.0 * t - 1.0)  # IPW pseudo-outcome at e = 0.5: E[pseudo | x] = tau(x)
+    raw = calibration_by_decile(y, t, score)
+    dr = dr_calibration(score, pseudo)
+    assert [(g.n, g.score_min, g.score_max) for g in dr.groups] == \
+        [(g.n, g.score_min, g.score_max) for g in raw.groups]
+    for g in dr.groups:
+        m = (score >= g.score_min) & (score <= g.score_max)
+        assert g.observed == pytest.approx(pseudo[m].mean(), rel=1e-12)
+        assert g.se == pytest.approx(pseudo[m].std(ddof=1) / np.sqrt(m.sum()), rel=1e-12)
+    assert 0.35 < dr.slope < 0.65  # tau = 0.5 score: observed rises half as fast as the score
