@@ -21,6 +21,7 @@ from truelift.hte.learners import (
     SLearner,
     TLearner,
     XLearner,
+    _Design,
 )
 
 FAST = {"folds": 3, "max_iter": 40}
@@ -223,3 +224,39 @@ def test_bad_inputs(key: str) -> None:
             call()
         msgs.append(str(err.value))
     assert all("\n" not in m for m in msgs)
+
+
+def test_second_stage_settings_follow_the_sample_size_unless_given() -> None:
+    learner = DRLearner()
+    assert learner._final_settings(4_000) == (60, 0.05, 5, 300)
+    assert learner._final_settings(99_999) == (60, 0.05, 5, 300)
+    assert learner._final_settings(800_000) == (60, 0.1, 15, 1000)
+    given = DRLearner(final_max_iter=30, final_min_samples_leaf=50)
+    assert given._final_settings(800_000) == (30, 0.1, 15, 50)
+    assert given._final_settings(4_000) == (30, 0.05, 5, 50)
+
+
+def test_binned_once_fit_matches_a_fresh_lightgbm_fit() -> None:
+    """_regress_rows (bins built once from all rows) fits the model _regress fits on the rows."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(6_000, 4))
+    y = x[:, 0] + np.sin(2 * x[:, 1]) + rng.normal(size=6_000)
+    rows = rng.random(6_000) < 0.7
+    learner = DRLearner(n_jobs=1)
+    fresh = learner._regress(x[rows], y[rows], np.random.default_rng(0))(x[~rows])
+    binned = learner._regress_rows(_Design(x), rows, y, np.random.default_rng(0))(x[~rows])
+    truth = x[~rows, 0] + np.sin(2 * x[~rows, 1])
+    # the bin edges differ (all rows vs the training rows), so the fits agree closely, not exactly
+    assert np.corrcoef(fresh, binned)[0, 1] > 0.98
+    assert abs(np.sqrt(np.mean((fresh - truth) ** 2)) - np.sqrt(np.mean((binned - truth) ** 2))) < 0.05
+    weighted = learner._regress_rows(_Design(x), rows, y, np.random.default_rng(0),
+                                     weight=np.where(x[:, 2] > 0, 5.0, 1.0))(x[~rows])
+    assert not np.allclose(weighted, binned)  # the weights reach the booster
+
+
+def test_dr_predict_is_the_mean_of_the_fold_models(coupon: dict[str, np.ndarray]) -> None:
+    fitted = DRLearner(n_jobs=1).fit(coupon["x"], coupon["t"], coupon["converted"],
+                                     propensity=0.5, seed=0)
+    new = coupon["x"][:200]
+    # the fold models' mean tracks the out-of-fold scores of the same rows
+    assert np.corrcoef(fitted.predict(new), fitted.oof[:200])[0, 1] > 0.9
