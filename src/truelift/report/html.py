@@ -22,6 +22,7 @@ from truelift.report import experiment as exp_view
 from truelift.report import figures
 from truelift.report import format as fmt
 from truelift.report import observational as obs_view
+from truelift.report import quasi as quasi_view
 from truelift.report import uplift as uplift_view
 
 
@@ -126,6 +127,7 @@ KINDS: dict[str, tuple[Callable[[Any], dict[str, Any]], str]] = {
     "readout": (_readout_context, "readout.html.j2"),
     "plan": (_plan_context, "plan.html.j2"),
     "uplift": (uplift_view.html_context, "uplift.html.j2"),
+    "quasi": (quasi_view.html_context, "quasi.html.j2"),
 }
 """Analysis kind -> (context builder, body template)."""
 

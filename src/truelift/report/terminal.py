@@ -407,8 +407,15 @@ def _uplift(analysis: Any) -> Any:
     return rich_summary(analysis)
 
 
+def _quasi(analysis: Any) -> Any:
+    from truelift.report.quasi import rich_summary
+
+    return rich_summary(analysis)
+
+
 RENDERERS: dict[str, Callable[[Any], Any]] = {"observational": _observational, "readout": _readout,
-                                              "plan": _plan, "factorial": _factorial, "uplift": _uplift}
+                                              "plan": _plan, "factorial": _factorial, "uplift": _uplift,
+                                              "quasi": _quasi}
 """Analysis kind -> function returning its rich renderable."""
 
 

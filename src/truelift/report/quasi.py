@@ -1,0 +1,159 @@
+"""The quasi-experiment analysis, read for people: formatted facts shared by every front.
+
+:func:`view` turns a :class:`~truelift.quasi.result.QuasiAnalysis` (any design: DiD, event study,
+synthetic control, geo, RD, IV, switchback) into plain dicts and lists of *strings*, every number
+through :mod:`truelift.report.format`, so the terminal summary and the HTML report say the same
+thing. Nothing here computes a statistic.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from truelift.report import format as fmt
+from truelift.report.observational import STATUS_LABEL, data_rows, provenance_rows
+from truelift.results import Diagnostic, Estimate, Status
+
+METHOD_LABEL = {
+    "twfe": "two-way fixed effects (TWFE)", "did_2x2": "2x2 difference-in-differences",
+    "callaway_santanna": "Callaway & Sant'Anna", "cs": "Callaway & Sant'Anna",
+    "sun_abraham": "Sun & Abraham", "synth": "synthetic control", "synthetic_control": "synthetic control",
+    "rdrobust": "local polynomial RD (rdrobust)", "2sls": "two-stage least squares (2SLS)",
+    "first_stage": "first stage", "reduced_form": "reduced form", "ols": "OLS (naive)",
+    "switchback": "switchback regression",
+}
+
+
+def _label(method: str) -> str:
+    return METHOD_LABEL.get(method, method.replace("_", " "))
+
+
+def _diag(d: Diagnostic) -> dict[str, str]:
+    s = Status(d.status)
+    return {"status": s.value, "label": STATUS_LABEL[s], "name": d.name.replace("_", " "),
+            "message": d.message, "value": fmt.short(d.value),
+            "threshold": fmt.MISSING if d.threshold is None else fmt.short(d.threshold)}
+
+
+def all_diagnostics(analysis: Any) -> list[Diagnostic]:
+    """The analysis's diagnostics, then each estimate's own."""
+    return [*analysis.diagnostics, *(d for e in analysis.estimates for d in e.diagnostics)]
+
+
+def reasons(analysis: Any) -> list[dict[str, str]]:
+    """Every diagnostic that is not OK, failures first."""
+    order = {Status.FAIL: 0, Status.WARN: 1}
+    bad = [d for d in all_diagnostics(analysis) if Status(d.status) is not Status.OK]
+    return [_diag(d) for d in sorted(bad, key=lambda d: order[Status(d.status)])]
+
+
+def estimate_row(e: Estimate) -> dict[str, str]:
+    """One estimate, formatted."""
+    rel = e.relative
+    return {
+        "method": _label(e.method), "estimand": e.estimand,
+        "value": fmt.number(e.value, signed=True), "se": fmt.number(e.se),
+        "ci": fmt.interval(*e.ci, fmt=lambda x: fmt.number(x, signed=True)),
+        "pvalue": fmt.pvalue(e.pvalue),
+        "relative": fmt.MISSING if rel is None else fmt.percent(rel.value),
+        "relative_ci": "" if rel is None else fmt.interval(*rel.ci, fmt=fmt.percent),
+        "baseline": fmt.number(e.baseline), "mean_treated": fmt.number(e.mean_treated),
+        "n_treated": fmt.integer(e.n_treated), "n_control": fmt.integer(e.n_control),
+        "se_kind": e.se_kind.replace("_", " "),
+    }
+
+
+def sentence(analysis: Any, e: Estimate) -> str:
+    """One plain sentence for an estimate."""
+    r = estimate_row(e)
+    lvl = fmt.level(e.level)
+    text = (f"{r['method']}: {e.estimand} on {analysis.outcome} = {r['value']} "
+            f"({lvl} CI {r['ci']}, p {r['pvalue']})")
+    if e.relative is not None:
+        text += f", {r['relative']} relative to a counterfactual mean of {r['baseline']}"
+    return text + "."
+
+
+def _cell(c: Any) -> str:
+    if c is None:
+        return fmt.MISSING
+    if isinstance(c, bool):
+        return "yes" if c else "no"
+    if isinstance(c, int):
+        return fmt.integer(c)
+    if isinstance(c, float):
+        return fmt.MISSING if not math.isfinite(c) else fmt.short(c)
+    return str(c)
+
+
+def table_view(t: Any) -> dict[str, Any]:
+    """A result table with every cell formatted."""
+    return {"name": t.name, "title": t.title, "columns": list(t.columns),
+            "rows": [[_cell(c) for c in row] for row in t.rows]}
+
+
+def view(analysis: Any) -> dict[str, Any]:
+    """Everything the fronts show, as strings."""
+    v = analysis.verdict
+    return {
+        "kind": analysis.kind, "design": analysis.design, "title": analysis.title,
+        "outcome": analysis.outcome,
+        "level": fmt.level(analysis.level),
+        "status": Status(v.status).value, "status_label": STATUS_LABEL[Status(v.status)],
+        "headline": v.headline,
+        "sentences": [sentence(analysis, e) for e in analysis.estimates],
+        "identification": analysis.identification,
+        "estimates": [estimate_row(e) for e in analysis.estimates],
+        "diagnostics": [_diag(d) for d in all_diagnostics(analysis)],
+        "reasons": reasons(analysis),
+        "tables": [table_view(t) for t in analysis.tables],
+        "notes": list(analysis.notes),
+        "data": data_rows(analysis), "provenance": provenance_rows(analysis),
+    }
+
+
+def rich_summary(analysis: Any) -> Any:
+    """The rich renderable of a quasi-experiment (registered in ``terminal.RENDERERS``)."""
+    from rich.console import Group
+    from rich.text import Text
+
+    from truelift.report.terminal import _kv, _panel, _status, _table, _verdict_panel
+
+    v = view(analysis)
+    lvl = v["level"]
+    parts: list[Any] = [_verdict_panel(v, f"truelift {v['design']}: {v['title']} -> {v['outcome']}",
+                                       v["reasons"])]
+    parts.append(_panel(Text(v["identification"]), "What is estimated, and under which assumption",
+                        style="dim"))
+    est = _table(None, [("method", "left"), ("estimand", "left"), "estimate", f"[{lvl} CI]", "p",
+                        "relative", "counterfactual\nmean", "n treated", "n control", ("se", "left")],
+                 [[e["method"], e["estimand"], e["value"], e["ci"], e["pvalue"],
+                   f"{e['relative']} {e['relative_ci']}".strip(), e["baseline"], e["n_treated"],
+                   e["n_control"], f"{e['se']} ({e['se_kind']})"] for e in v["estimates"]],
+                 compact=True, no_wrap=True)
+    parts.append(_panel(est, "Estimates"))
+    diag = _table(None, [("", "left"), ("check", "left"), "value", "threshold", ("what it means", "left")],
+                  [[_status(d["status"], d["label"]), d["name"], d["value"], d["threshold"], d["message"]]
+                   for d in v["diagnostics"]], compact=True)
+    parts.append(_panel(diag, "Diagnostics"))
+    for t in v["tables"]:
+        cols: list[str | tuple[str, str]] = [(c, "left") if i == 0 else c for i, c in enumerate(t["columns"])]
+        parts.append(_panel(_table(None, cols, t["rows"], compact=True, no_wrap=True), t["title"]))
+    if v["notes"]:
+        parts.append(_panel(Group(*[Text("• " + n) for n in v["notes"]]), "Notes", style="dim"))
+    parts.append(_panel(_kv(v["data"]), "Data"))
+    return Group(*parts)
+
+
+def html_context(analysis: Any) -> dict[str, Any]:
+    """The context of ``templates/quasi.html.j2`` (registered in ``html.KINDS``)."""
+    from truelift.report.quasi_figures import report_figures
+
+    v = view(analysis)
+    return {"v": v, "figures": report_figures(analysis),
+            "title": f"truelift {v['design']}: {v['title']} -> {v['outcome']}"}
+
+
+__all__ = ["all_diagnostics", "estimate_row", "html_context", "reasons", "rich_summary", "sentence",
+           "table_view", "view"]

@@ -1,0 +1,233 @@
+"""Figures of the quasi-experiment report: one drawing function per figure kind.
+
+Each function takes a :class:`~truelift.quasi.result.Figure` (its ``data`` holds the numbers; see
+:data:`truelift.quasi.result.FIGURE_KINDS`) and returns an inline SVG string made by
+:func:`truelift.report.figures._svg`. Nothing here computes a statistic.
+
+* ``event_study``: estimates by event time with intervals, one colour per series, 0 and the
+  reference period marked.
+* ``series``: lines over time (e.g. treated against synthetic, or against the comparison group),
+  an optional band around one line, the treatment start marked.
+* ``gaps``: the treated unit's gap against its counterfactual, over the placebo gaps in grey.
+* ``rd``: binned means of the outcome against the running variable, the local fits on each side
+  of the cutoff.
+* ``bars``: one bar per label, with intervals when given.
+* ``histogram``: counts per bin of the running variable, the cutoff marked.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from truelift.report.figures import NAIVE_COLOR, VARIANT_COLORS, _figure, _svg
+
+WIDTH, HEIGHT = 7.6, 3.6
+
+
+def _first(data: Mapping[str, Any], *names: str) -> Any:
+    for n in names:
+        if n in data and data[n] is not None:
+            return data[n]
+    return None
+
+
+def _x(values: Sequence[Any]) -> list[Any]:
+    """Numbers stay numbers; strings that read as dates become dates (for a time axis)."""
+    vals = list(values)
+    if vals and all(isinstance(v, str) for v in vals):
+        import pandas as pd
+
+        try:
+            return list(pd.to_datetime(vals))
+        except (ValueError, TypeError):
+            return vals
+    return [float("nan") if v is None else v for v in vals]
+
+
+def _num(values: Sequence[Any] | None) -> list[float]:
+    return [float("nan") if v is None else float(v) for v in (values or ())]
+
+
+def _grid(ax: Any) -> None:
+    ax.grid(color="#eeeeee", lw=0.8)
+    ax.set_axisbelow(True)
+
+
+def _marker(ax: Any, at: Any, label: str = "start") -> None:
+    if at is None:
+        return
+    at = _x([at])[0]
+    ax.axvline(at, color="#888888", lw=1, ls="--")
+    ax.annotate(label, (at, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -10),
+                textcoords="offset points", fontsize=8, color="#666666")
+
+
+def _labels(ax: Any, fig: Any) -> None:
+    ax.set_xlabel(fig.xlabel)
+    ax.set_ylabel(fig.ylabel)
+
+
+def _event_series(data: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    series = data.get("series")
+    if isinstance(series, Mapping):
+        return [(str(k), {**({"x": data["x"]} if "x" in data else {}), **v}) for k, v in series.items()]
+    return [(str(data.get("label", "estimate")), data)]
+
+
+def event_study_plot(fig_data: Any) -> str:
+    """Event-time estimates with their intervals; series side by side, a little apart."""
+    data = fig_data.data
+    series = _event_series(data)
+    with _figure(fig_data.name, WIDTH, HEIGHT) as (fig, axes):
+        ax = axes[0, 0]
+        k = len(series)
+        for i, (name, s) in enumerate(series):
+            x = _num(_first(s, "x", "event_time"))
+            off = (i - (k - 1) / 2) * 0.12
+            xs = [v + off for v in x]
+            val = _num(_first(s, "value", "estimate"))
+            lo, hi = _num(_first(s, "lower", "lo")), _num(_first(s, "upper", "hi"))
+            color = VARIANT_COLORS[i % len(VARIANT_COLORS)]
+            if lo and hi:
+                ax.vlines(xs, lo, hi, color=color, lw=1.4, alpha=0.8)
+            ax.plot(xs, val, "o", color=color, ms=4, label=name)
+        ax.axhline(0, color="#333333", lw=0.8)
+        ax.axvline(-0.5, color="#888888", lw=1, ls="--")
+        ref = _first(data, "reference")
+        if ref is not None:
+            ax.annotate("reference period", (float(ref), 0), xytext=(0, 8), textcoords="offset points",
+                        fontsize=8, color="#666666", ha="center")
+        if k > 1:
+            ax.legend(frameon=False, fontsize=8)
+        _grid(ax)
+        _labels(ax, fig_data)
+        return _svg(fig, fig_data.title)
+
+
+def series_plot(fig_data: Any) -> str:
+    """Lines over time, an optional band, the treatment start marked."""
+    data = fig_data.data
+    x = _x(_first(data, "x", "time") or ())
+    lines = _first(data, "lines") or {k: v for k, v in data.items()
+                                      if k not in {"x", "time", "marker", "band", "lower", "upper", "start"}
+                                      and isinstance(v, Sequence) and not isinstance(v, str)}
+    with _figure(fig_data.name, WIDTH, HEIGHT) as (fig, axes):
+        ax = axes[0, 0]
+        band = _first(data, "band")
+        if isinstance(band, Mapping) and band.get("lower") is not None:
+            ax.fill_between(x, _num(band["lower"]), _num(band["upper"]), color=NAIVE_COLOR, alpha=0.25,
+                            lw=0, label=str(band.get("label", "interval")))
+        elif data.get("lower") is not None and data.get("upper") is not None:
+            ax.fill_between(x, _num(data["lower"]), _num(data["upper"]), color=NAIVE_COLOR, alpha=0.25,
+                            lw=0, label="interval")
+        for i, (name, values) in enumerate(lines.items()):
+            ax.plot(x, _num(values), color=VARIANT_COLORS[i % len(VARIANT_COLORS)], lw=1.5,
+                    ls="-" if i == 0 else "--", label=str(name))
+        _marker(ax, _first(data, "marker", "start"))
+        ax.legend(frameon=False, fontsize=8)
+        _grid(ax)
+        _labels(ax, fig_data)
+        return _svg(fig, fig_data.title)
+
+
+def gaps_plot(fig_data: Any) -> str:
+    """The treated gap in colour over the placebo gaps in grey."""
+    data = fig_data.data
+    x = _x(_first(data, "x", "time") or ())
+    placebos = _first(data, "placebos") or {}
+    items = placebos.values() if isinstance(placebos, Mapping) else placebos
+    with _figure(fig_data.name, WIDTH, HEIGHT) as (fig, axes):
+        ax = axes[0, 0]
+        for j, values in enumerate(items):
+            ax.plot(x, _num(values), color="#bbbbbb", lw=0.8, label="placebos" if j == 0 else None)
+        ax.plot(x, _num(_first(data, "treated", "gap")), color=VARIANT_COLORS[0], lw=2, label="treated")
+        ax.axhline(0, color="#333333", lw=0.8)
+        _marker(ax, _first(data, "marker", "start"))
+        ax.legend(frameon=False, fontsize=8)
+        _grid(ax)
+        _labels(ax, fig_data)
+        return _svg(fig, fig_data.title)
+
+
+def rd_plot(fig_data: Any) -> str:
+    """Binned means and the local polynomial fit on each side of the cutoff."""
+    data = fig_data.data
+    cutoff = float(data["cutoff"])
+    with _figure(fig_data.name, WIDTH, HEIGHT) as (fig, axes):
+        ax = axes[0, 0]
+        ax.plot(_num(_first(data, "x", "bin_x")), _num(_first(data, "y", "bin_y", "mean")), "o",
+                color=NAIVE_COLOR, ms=3.5, label="binned means")
+        fits: list[tuple[Any, Any]] = []
+        if "fit" in data and isinstance(data["fit"], Mapping):
+            fits = [(s["x"], s["y"]) for s in data["fit"].values()]
+        else:
+            for side in ("left", "right"):
+                fx, fy = data.get(f"fit_x_{side}"), data.get(f"fit_y_{side}")
+                if fx is not None:
+                    fits.append((fx, fy))
+            if not fits and data.get("fit_x") is not None:
+                pairs = list(zip(_num(data["fit_x"]), _num(data["fit_y"]), strict=True))
+                left = [p for p in pairs if p[0] < cutoff]
+                right = [p for p in pairs if p[0] >= cutoff]
+                fits = [([a for a, _ in side], [b for _, b in side]) for side in (left, right)]
+        for i, (fx, fy) in enumerate(fits):
+            ax.plot(_num(fx), _num(fy), color=VARIANT_COLORS[0], lw=2, label="local fit" if i == 0 else None)
+        ax.axvline(cutoff, color="#888888", lw=1, ls="--")
+        ax.legend(frameon=False, fontsize=8)
+        _grid(ax)
+        _labels(ax, fig_data)
+        return _svg(fig, fig_data.title)
+
+
+def bars_plot(fig_data: Any) -> str:
+    """Horizontal bars, intervals when given."""
+    data = fig_data.data
+    labels = [str(v) for v in _first(data, "labels", "x") or ()]
+    values = _num(_first(data, "values", "value", "y"))
+    lo, hi = data.get("lower"), data.get("upper")
+    height = min(8.0, max(1.6, 0.28 * len(labels) + 0.8))
+    with _figure(fig_data.name, WIDTH, height) as (fig, axes):
+        ax = axes[0, 0]
+        pos = list(range(len(labels)))[::-1]
+        ax.barh(pos, values, color=VARIANT_COLORS[0], alpha=0.85, height=0.6)
+        if lo is not None and hi is not None:
+            lo_n, hi_n = _num(lo), _num(hi)
+            ax.hlines(pos, lo_n, hi_n, color="#333333", lw=1.2)
+        ax.set_yticks(pos, labels)
+        ax.axvline(0, color="#333333", lw=0.8)
+        _grid(ax)
+        _labels(ax, fig_data)
+        return _svg(fig, fig_data.title)
+
+
+def histogram_plot(fig_data: Any) -> str:
+    """Counts per bin, the cutoff marked."""
+    data = fig_data.data
+    edges = _num(data["edges"])
+    counts = _num(data["counts"])
+    with _figure(fig_data.name, WIDTH, HEIGHT) as (fig, axes):
+        ax = axes[0, 0]
+        widths = [b - a for a, b in itertools.pairwise(edges)]
+        ax.bar(edges[:-1], counts, width=widths, align="edge", color=NAIVE_COLOR, edgecolor="white", lw=0.5)
+        cutoff = _first(data, "cutoff")
+        if cutoff is not None:
+            ax.axvline(float(cutoff), color="#333333", lw=1, ls="--")
+        _grid(ax)
+        _labels(ax, fig_data)
+        return _svg(fig, fig_data.title)
+
+
+DRAW: dict[str, Callable[[Any], str]] = {"event_study": event_study_plot, "series": series_plot,
+                                         "gaps": gaps_plot, "rd": rd_plot, "bars": bars_plot,
+                                         "histogram": histogram_plot}
+"""Figure kind -> drawing function."""
+
+
+def report_figures(analysis: Any) -> list[dict[str, str]]:
+    """Every figure of ``analysis`` drawn: ``{"name", "title", "svg"}`` in the analysis's order."""
+    return [{"name": f.name, "title": f.title, "svg": DRAW[f.kind](f)} for f in analysis.figures]
+
+
+__all__ = ["DRAW", "report_figures"]
