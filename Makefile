@@ -20,6 +20,7 @@ demo: $(STAMP)
 	$(BIN)/truelift demo --report truelift-demo.html
 	$(BIN)/truelift demo --kind readout --report truelift-readout-demo.html
 	$(BIN)/truelift demo --kind uplift --report truelift-uplift-demo.html
+	$(BIN)/truelift demo --kind did --report truelift-did-demo.html
 
 test: $(STAMP)
 	$(BIN)/ruff check .
@@ -43,4 +44,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/experiment_aa.py --reps 4000
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build src/*.egg-info truelift-demo.html truelift-readout-demo.html truelift-uplift-demo.html
+	rm -rf $(VENV) .pytest_cache .ruff_cache build src/*.egg-info truelift-demo.html truelift-readout-demo.html truelift-uplift-demo.html truelift-did-demo.html

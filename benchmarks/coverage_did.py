@@ -62,6 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reps", type=int, default=2000)
     parser.add_argument("--units", type=int, default=200)
     parser.add_argument("--periods", type=int, default=8)
+    parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     rows = [one(r, args.units, args.periods) for r in range(args.reps)]
@@ -93,7 +94,11 @@ def main(argv: list[str] | None = None) -> None:
         te = np.array([r["truth_e"][e] for r in rows])
         lines.append(summarise(f"Callaway-Sant'Anna ATT(e={e})", est[:, 0], est[:, 1], te))
     lines += ["", "Target band for 95% coverage with ≥ 2,000 replications: [0.93, 0.97] (DESIGN.md)."]
-    print("\n".join(lines))
+    body = "\n".join(lines)
+    print(body)
+    if not args.no_write:
+        title = "## Coverage of the staggered DiD (`coverage_did.py`)"
+        _results.write_section("coverage_did", title + "\n\n" + body)
 
 
 if __name__ == "__main__":

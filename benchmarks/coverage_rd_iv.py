@@ -19,10 +19,14 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _results
 from truelift.datasets.quasi_rd_iv import encouragement, rd_data
 from truelift.quasi.iv import iv
 from truelift.quasi.rd import rd
@@ -81,7 +85,9 @@ def main() -> None:
     ap.add_argument("--n-rd", type=int, default=2000)
     ap.add_argument("--n-iv", type=int, default=5000)
     ap.add_argument("--designs", default="rd_sharp,rd_fuzzy,iv")
+    ap.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     args = ap.parse_args()
+    t_start = time.perf_counter()
     lines = [
         f"Replications: {args.reps}; RD n = {args.n_rd}, IV n = {args.n_iv}; coverage of the 95% CI "
         f"(binomial SE about {math.sqrt(0.95 * 0.05 / args.reps):.3f}).",
@@ -96,7 +102,12 @@ def main() -> None:
                 f"| {design} | {name} | {s['truth']:.3f} | {s['bias']:+.4f} | {s['se']:.4f} | "
                 f"{s['sd']:.4f} | {s['coverage']:.3f} | {s['seconds']:.3f} |"
             )
-    print("\n".join(lines))
+    lines[1:1] = ["", f"- Command: `{_results.command_line()}` — {_results.machine_line()}; took "
+                      f"{(time.perf_counter() - t_start) / 60:.1f} min.", ""]
+    body = "\n".join(lines)
+    print(body)
+    if not args.no_write:
+        _results.write_section("coverage_rd_iv", "## Coverage of RD and IV (`coverage_rd_iv.py`)\n\n" + body)
 
 
 if __name__ == "__main__":

@@ -13,11 +13,15 @@ prints a markdown table for benchmarks/RESULTS.md.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _results
 from truelift.datasets.quasi_switchback import switchback_orders
 from truelift.quasi.switchback import switchback
 
@@ -49,18 +53,24 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=300)
     ap.add_argument("--days", type=int, default=14)
+    ap.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     rows = run(args.reps, args.days)
-    print(f"Switchback: {args.reps} replications, {args.days} days x 24 hourly periods, 4-hour slices, "
-          "effect 2, hour FE, CRV1 by slice\n")
-    print("| carryover share | washout (periods) | truth | bias | MC se of bias | sd of estimate "
-          "| mean CRV1 se | coverage of 95% CI | s per analysis |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    lines = [f"Switchback: {args.reps} replications, {args.days} days x 24 hourly periods, 4-hour slices, "
+             "effect 2, hour FE, CRV1 by slice", "",
+             f"- Command: `{_results.command_line()}` — {_results.machine_line()}", "",
+             "| carryover share | washout (periods) | truth | bias | MC se of bias | sd of estimate "
+             "| mean CRV1 se | coverage of 95% CI | s per analysis |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for c, w, eff, bias, mc, sd, se, cov, secs in rows:
-        print(f"| {c:g} | {w} | {eff:g} | {bias:+.3f} | {mc:.3f} | {sd:.3f} | {se:.3f} | {cov:.3f} "
-              f"| {secs:.2f} |")
-
+        lines.append(f"| {c:g} | {w} | {eff:g} | {bias:+.3f} | {mc:.3f} | {sd:.3f} | {se:.3f} | {cov:.3f} "
+                     f"| {secs:.2f} |")
+    body = "\n".join(lines)
+    print(body)
+    if not args.no_write:
+        _results.write_section("coverage_switchback",
+                               "## Coverage of switchback analyses (`coverage_switchback.py`)\n\n" + body)
 
 if __name__ == "__main__":
     main()

@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--timeout", type=float, default=900.0)
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     args = parser.parse_args(argv)
     if args.child:
         child(args.child, args.units, args.periods, args.seed)
@@ -101,7 +102,11 @@ def main(argv: list[str] | None = None) -> None:
     lines += ["", "truelift's estimate is the overall ATT (true value "
               f"{ok[0]['result']['true_att']:.4f} in round 1); pyfixest's is the event-time-0 "
               "coefficient (true 1.0)."] if runs["truelift"] and runs["truelift"][0].get("ok") else []
-    print("\n".join(lines))
+    body = "\n".join(lines)
+    print(body)
+    if not args.no_write:
+        title = "## Speed of the staggered DiD and event study (`speed_did.py`)"
+        _results.write_section("speed_did", title + "\n\n" + body)
 
 
 if __name__ == "__main__":

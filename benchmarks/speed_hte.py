@@ -154,8 +154,9 @@ def write(n: int, entry: dict) -> str:
     head = ("## Speed of CATE learners: truelift vs causalml (`speed_hte.py`)\n\n"
             "Whole processes under `/usr/bin/time -v`, interleaved rounds on the same data per "
             "round (see the script's docstring). The work differs by design: truelift's "
-            "DR-learner cross-fits 5 folds (nuisances, then the second stage again for "
-            "out-of-fold scores, plus a final fit on all rows) and estimates the propensity; "
+            "DR-learner cross-fits 5 folds (nuisances, then the second stage for out-of-fold "
+            "scores; new rows are scored by the mean of its fold models) and estimates the "
+            "propensity; "
             "causalml's `BaseDRLearner` rotates 3 partitions and gets the propensity given, its "
             "`BaseXRegressor` fits 4 models once; causalml's PEHE is of in-sample scores. "
             "Each subsection is written by the run of its `--n`.")

@@ -45,6 +45,14 @@ _LAZY = {
     "uplift": ("truelift.hte.analysis", "uplift"),
     "UpliftAnalysis": ("truelift.hte.analysis", "UpliftAnalysis"),
     "learners": ("truelift.hte.learners", None),
+    "did": ("truelift.quasi.did", "did"),
+    "synth": ("truelift.quasi.synth", "synth"),
+    "geo": ("truelift.quasi.geo", "geo"),
+    "geo_plan": ("truelift.quasi.geo", "geo_plan"),
+    "rd": ("truelift.quasi.rd", "rd"),
+    "iv": ("truelift.quasi.iv", "iv"),
+    "switchback": ("truelift.quasi.switchback", "switchback"),
+    "QuasiAnalysis": ("truelift.quasi.result", "QuasiAnalysis"),
     "Estimate": ("truelift.results", "Estimate"),
     "Diagnostic": ("truelift.results", "Diagnostic"),
     "Verdict": ("truelift.results", "Verdict"),
@@ -60,9 +68,10 @@ _LAZY = {
 
 __all__ = [
     "DataError", "Diagnostic", "Estimate", "Factorial", "Mean", "MethodError", "ObservationalAnalysis",
-    "Plan", "Proportion", "Ratio", "Readout", "RoleError", "Status", "TrueliftError", "TrueliftWarning",
-    "UpliftAnalysis", "Verdict", "__version__", "datasets", "factorial", "learners", "methods", "observe",
-    "plan", "readout", "uplift",
+    "Plan", "Proportion", "QuasiAnalysis", "Ratio", "Readout", "RoleError", "Status", "TrueliftError",
+    "TrueliftWarning", "UpliftAnalysis", "Verdict", "__version__", "datasets", "did", "factorial", "geo",
+    "geo_plan", "iv", "learners", "methods", "observe", "plan", "rd", "readout", "switchback", "synth",
+    "uplift",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -75,6 +84,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from truelift.hte import learners
     from truelift.hte.analysis import UpliftAnalysis, uplift
     from truelift.observational.analysis import ObservationalAnalysis, observe
+    from truelift.quasi.did import did
+    from truelift.quasi.geo import geo, geo_plan
+    from truelift.quasi.iv import iv
+    from truelift.quasi.rd import rd
+    from truelift.quasi.result import QuasiAnalysis
+    from truelift.quasi.switchback import switchback
+    from truelift.quasi.synth import synth
     from truelift.results import Diagnostic, Estimate, Status, Verdict
 
 

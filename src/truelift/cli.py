@@ -512,8 +512,8 @@ def parse_cost(text: str | None) -> float | dict[str, float] | None:
 @app.command()
 def demo(
     kind: Annotated[str, typer.Option(help="observe (a biased rollout), readout (a randomized "
-                                      "homepage test) or uplift (a coupon campaign: whom to "
-                                      "target).")] = "observe",
+                                      "homepage test), uplift (a coupon campaign: whom to "
+                                      "target) or did (a staggered regional rollout).")] = "observe",
     n: Annotated[int | None, typer.Option("--n", help="Customers (users) to generate. [default: "
                                           "10,000 for observe, 40,000 for readout]")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the generator and of the analysis.")] = 1,
@@ -572,8 +572,12 @@ def demo(
             _render(analysis, quiet=quiet, report=report or Path("truelift-uplift-demo.html"), json=json)
             if not quiet:
                 _stdout().print(_uplift_truth_table(analysis, truth))
+        elif kind == "did":
+            from truelift.cli_quasi import did_demo
+
+            did_demo(n=n, seed=seed, report=report, json=json, quiet=quiet)
         else:
-            raise BadInput(f"--kind must be observe, readout or uplift; got {kind!r}")
+            raise BadInput(f"--kind must be observe, readout, uplift or did; got {kind!r}")
     except TrueliftError as exc:
         raise _error(str(exc)) from None
 
@@ -670,6 +674,10 @@ def _truth_table(analysis: Any, truth: Any) -> Any:
                 fmt.lift(true_att, binary=b), fmt.lift(truth.population_att[outcome], binary=b),
                 "yes" if covers else "NO", style="dim" if est.method == "naive" else None)
     return table
+
+
+# the quasi-experiment sub-commands register themselves on ``app``
+from truelift import cli_quasi  # noqa: E402, F401
 
 
 def main() -> None:

@@ -8,17 +8,46 @@ from truelift.datasets.homepage import (
     homepage_test,
 )
 from truelift.datasets.personalization import Dataset, Truth, personalization
+from truelift.datasets.quasi_did import (
+    StaggeredTruth,
+    TwoByTwoTruth,
+    castle,
+    organ_donations,
+    staggered_panel,
+    texas_prisons,
+    two_by_two,
+)
+from truelift.datasets.quasi_geo import GeoData, GeoTruth, geo_panel
+from truelift.datasets.quasi_rd_iv import EncouragementTruth, RDTruth, close_elections, encouragement, rd_data
+from truelift.datasets.quasi_switchback import SwitchbackTruth, switchback_orders
 from truelift.datasets.uplift import UpliftTruth, coupon_campaign
 
 __all__ = [
     "Dataset",
+    "EncouragementTruth",
     "FactorialTruth",
+    "GeoData",
+    "GeoTruth",
     "HomepageTruth",
+    "RDTruth",
+    "StaggeredTruth",
+    "SwitchbackTruth",
     "Truth",
+    "TwoByTwoTruth",
     "UpliftTruth",
+    "castle",
+    "close_elections",
     "coupon_campaign",
+    "encouragement",
     "factorial_test",
+    "geo_panel",
     "homepage_events",
     "homepage_test",
+    "organ_donations",
     "personalization",
+    "rd_data",
+    "staggered_panel",
+    "switchback_orders",
+    "texas_prisons",
+    "two_by_two",
 ]

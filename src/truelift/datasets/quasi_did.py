@@ -161,5 +161,19 @@ def organ_donations() -> pd.DataFrame:
     return causaldata.organ_donations.load_pandas().data.copy()
 
 
+def texas_prisons() -> pd.DataFrame:
+    """Prison population by US state and year, 1985-2000, for the Texas prison-capacity synthetic
+    control.
+
+    Source: Cunningham, *Causal Inference: The Mixtape* (2021), ch. 10 (Texas expanded prison
+    capacity in 1993; Cunningham & Kang); as shipped by the ``causaldata`` package (``texas``).
+    Key columns: ``statefip`` (Texas is 48), ``year``, ``bmprison`` (black male prisoners). A new
+    frame on every call.
+    """
+    import causaldata
+
+    return causaldata.texas.load_pandas().data.copy()
+
+
 __all__ = ["StaggeredTruth", "TwoByTwoTruth", "castle", "organ_donations", "staggered_panel",
            "two_by_two"]

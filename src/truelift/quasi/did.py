@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from truelift.errors import DataError, MethodError
+from truelift.quasi.columns import read_periods
 from truelift.quasi.result import Figure, QuasiAnalysis, Table, effect_estimate
 from truelift.results import Diagnostic, Estimate, Provenance, Status, Verdict
 
@@ -290,14 +291,7 @@ def _read_cross_sections(data: Any, outcome: str, time: str, treatment: str, gro
             raise DataError(outcome, f"{int((~keep).sum())} of {n} rows have a missing outcome; "
                                      "pass drop_missing=True to drop (and count) them")
         dropped[f"missing {outcome}"] = int((~keep).sum())
-    t = raw[time][keep].reset_index(drop=True)
-    if t.isna().any():
-        raise DataError(time, f"{int(t.isna().sum())} rows have a missing period")
-    if not (pd.api.types.is_numeric_dtype(t) or pd.api.types.is_datetime64_any_dtype(t)):
-        try:
-            t = pd.to_datetime(t)
-        except (ValueError, TypeError):
-            raise DataError(time, "the period must be numeric or a date") from None
+    t = read_periods(raw[time][keep].reset_index(drop=True), time)
     d = pd.to_numeric(raw[treatment][keep], errors="coerce").to_numpy()
     if np.isnan(d).any() or not np.all(np.isin(d, (0, 1))):
         raise DataError(treatment, "the treatment must be 0 or 1 in every row")

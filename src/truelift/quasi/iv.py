@@ -37,6 +37,7 @@ import pandas as pd
 
 from truelift.data.io import describe_source, read_columns
 from truelift.errors import DataError, MethodError
+from truelift.quasi.columns import numeric_frame
 from truelift.quasi.result import Figure, QuasiAnalysis, Table, effect_estimate
 from truelift.results import Diagnostic, Provenance, Status, Verdict
 
@@ -83,7 +84,7 @@ def iv(
         raise DataError(None, f"a column is named in two roles: {', '.join(cols)}")
     raw = read_columns(data, cols)
     n_read = len(raw[outcome])
-    frame, dropped = _frame(raw, numeric, cluster, drop_missing)
+    frame, dropped = numeric_frame(raw, numeric, cluster, drop_missing)
     n = len(frame)
     if n < MIN_ROWS + len(covariates):
         raise DataError(outcome, f"only {n} usable rows; 2SLS needs more")
@@ -281,38 +282,6 @@ def iv(
     )
 
 
-def _frame(
-    raw: dict[str, pd.Series], numeric: list[str], cluster: str | None, drop_missing: bool
-) -> tuple[pd.DataFrame, dict[str, int]]:
-    frame = pd.DataFrame({c: raw[c].to_numpy() for c in raw})
-    for c in numeric:
-        col = frame[c]
-        if pd.api.types.is_bool_dtype(col):
-            col = col.astype(float)
-        num = pd.to_numeric(col, errors="coerce")
-        bad = num.isna() & col.notna()
-        if bad.any():
-            raise DataError(c, f"{int(bad.sum())} values are not numeric (e.g. {col[bad].iloc[0]!r})")
-        num = num.astype(float)
-        if np.isinf(num).any():
-            raise DataError(c, "values must be finite (no inf)")
-        frame[c] = num
-    dropped: dict[str, int] = {}
-    keep = np.ones(len(frame), dtype=bool)
-    for c in [*numeric, *([cluster] if cluster else [])]:
-        miss = frame[c].isna().to_numpy()
-        if miss.any():
-            if not drop_missing:
-                raise DataError(
-                    c,
-                    f"{int(miss.sum())} of {len(frame)} rows are missing; pass "
-                    "drop_missing=True to drop (and count) them",
-                )
-            new = int((miss & keep).sum())
-            if new:
-                dropped[f"missing {c}"] = new
-            keep &= ~miss
-    return frame.loc[keep].reset_index(drop=True), dropped
 
 
 def _feols(fml: str, data: pd.DataFrame, vcov: Any) -> Any:

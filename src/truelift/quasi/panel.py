@@ -16,7 +16,6 @@ they are dropped and counted in ``rows_dropped``.
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,6 +24,7 @@ import pandas as pd
 
 from truelift.data.io import describe_source, read_columns
 from truelift.errors import DataError
+from truelift.quasi.columns import read_periods
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,16 +100,7 @@ def read_panel(data: Any, *, unit: str, time: str, outcome: str, treatment: str 
 
     if frame["unit"].isna().any():
         raise DataError(unit, f"{int(frame['unit'].isna().sum())} rows have a missing unit id")
-    t = frame["time"]
-    if t.isna().any():
-        raise DataError(time, f"{int(t.isna().sum())} rows have a missing period")
-    if not (pd.api.types.is_numeric_dtype(t) or pd.api.types.is_datetime64_any_dtype(t)):
-        try:
-            with warnings.catch_warnings():  # "could not infer format": parsed one by one, still right
-                warnings.simplefilter("ignore", UserWarning)
-                frame["time"] = pd.to_datetime(t)
-        except (ValueError, TypeError):
-            raise DataError(time, "the period must be numeric or a date") from None
+    frame["time"] = read_periods(frame["time"], time)
     y = pd.to_numeric(frame["y"], errors="coerce")
     bad = y.isna() & frame["y"].notna()
     if bad.any():

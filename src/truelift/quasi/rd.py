@@ -37,6 +37,7 @@ import pandas as pd
 
 from truelift.data.io import describe_source, read_columns
 from truelift.errors import DataError, MethodError
+from truelift.quasi.columns import numeric_frame
 from truelift.quasi.result import Figure, QuasiAnalysis, Table, effect_estimate
 from truelift.results import Diagnostic, Estimate, Provenance, Status, Verdict
 
@@ -102,7 +103,7 @@ def rd(
         raise DataError(None, f"a column is named in two roles: {', '.join(cols)}")
     raw = read_columns(data, cols)
     n_read = len(raw[outcome])
-    frame, dropped = _numeric_frame(
+    frame, dropped = numeric_frame(
         raw, [outcome, running, *([treatment] if treatment else []), *covariates], cluster, drop_missing
     )
     y = frame[outcome].to_numpy(float)
@@ -313,36 +314,6 @@ def _check_settings(kernel: str, p: int, level: float, bandwidth: Any, cutoff: A
     return [float(v) for v in h] if len(h) == 2 else float(h[0])
 
 
-def _numeric_frame(
-    raw: dict[str, pd.Series], numeric: list[str], cluster: str | None, drop_missing: bool
-) -> tuple[pd.DataFrame, dict[str, int]]:
-    """The used columns as one new frame of floats (cluster kept as is), missing rows handled."""
-    frame = pd.DataFrame({c: raw[c].to_numpy() for c in raw})
-    for c in numeric:
-        col = pd.to_numeric(frame[c], errors="coerce")
-        bad = col.isna() & frame[c].notna()
-        if bad.any():
-            raise DataError(c, f"{int(bad.sum())} values are not numeric (e.g. {frame[c][bad].iloc[0]!r})")
-        col = col.astype(float)
-        if np.isinf(col).any():
-            raise DataError(c, "values must be finite (no inf)")
-        frame[c] = col
-    dropped: dict[str, int] = {}
-    keep = np.ones(len(frame), dtype=bool)
-    for c in [*numeric, *([cluster] if cluster else [])]:
-        miss = frame[c].isna().to_numpy()
-        if miss.any():
-            if not drop_missing:
-                raise DataError(
-                    c,
-                    f"{int(miss.sum())} of {len(frame)} rows are missing; pass "
-                    "drop_missing=True to drop (and count) them",
-                )
-            new = int((miss & keep).sum())
-            if new:
-                dropped[f"missing {c}"] = new
-            keep &= ~miss
-    return frame.loc[keep].reset_index(drop=True), dropped
 
 
 def _check_sides(x: np.ndarray, cutoff: float, running: str) -> None:

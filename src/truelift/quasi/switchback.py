@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from truelift.errors import DataError, MethodError
+from truelift.quasi.columns import read_periods
 from truelift.quasi.result import Figure, QuasiAnalysis, Table, effect_estimate
 from truelift.results import Diagnostic, Estimate, Provenance, Status, Verdict
 
@@ -257,14 +258,7 @@ def _read_periods(data: Any, outcome: str, time: str, treatment: str, extra: tup
 
     raw = read_columns(data, [outcome, time, treatment, *extra])
     n = len(raw[outcome])
-    t = raw[time]
-    if t.isna().any():
-        raise DataError(time, f"{int(t.isna().sum())} rows have a missing period")
-    if not (pd.api.types.is_numeric_dtype(t) or pd.api.types.is_datetime64_any_dtype(t)):
-        try:
-            t = pd.to_datetime(t)
-        except (ValueError, TypeError):
-            raise DataError(time, "the period must be numeric or a date") from None
+    t = read_periods(raw[time], time)
     y = pd.to_numeric(raw[outcome], errors="coerce")
     bad = y.isna() & raw[outcome].notna()
     if bad.any():

@@ -128,6 +128,7 @@ KINDS: dict[str, tuple[Callable[[Any], dict[str, Any]], str]] = {
     "plan": (_plan_context, "plan.html.j2"),
     "uplift": (uplift_view.html_context, "uplift.html.j2"),
     "quasi": (quasi_view.html_context, "quasi.html.j2"),
+    "geo_plan": (quasi_view.geo_plan_context, "geo_plan.html.j2"),
 }
 """Analysis kind -> (context builder, body template)."""
 

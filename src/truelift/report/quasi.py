@@ -87,10 +87,17 @@ def _cell(c: Any) -> str:
     return str(c)
 
 
+P_COLUMNS = {"p", "pvalue", "p-value", "p_value", "p value", "p holm", "p_holm", "p (holm)",
+             "permutation p", "p_permutation"}
+"""Table columns that hold p-values (formatted as p-values, never rounded to 0)."""
+
+
 def table_view(t: Any) -> dict[str, Any]:
-    """A result table with every cell formatted."""
+    """A result table with every cell formatted (p-value columns as p-values)."""
+    is_p = [c.lower() in P_COLUMNS for c in t.columns]
     return {"name": t.name, "title": t.title, "columns": list(t.columns),
-            "rows": [[_cell(c) for c in row] for row in t.rows]}
+            "rows": [[fmt.pvalue(c) if p and isinstance(c, float) else _cell(c)
+                      for c, p in zip(row, is_p, strict=True)] for row in t.rows]}
 
 
 def view(analysis: Any) -> dict[str, Any]:
@@ -126,12 +133,12 @@ def rich_summary(analysis: Any) -> Any:
                                        v["reasons"])]
     parts.append(_panel(Text(v["identification"]), "What is estimated, and under which assumption",
                         style="dim"))
-    est = _table(None, [("method", "left"), ("estimand", "left"), "estimate", f"[{lvl} CI]", "p",
-                        "relative", "counterfactual\nmean", "n treated", "n control", ("se", "left")],
-                 [[e["method"], e["estimand"], e["value"], e["ci"], e["pvalue"],
-                   f"{e['relative']} {e['relative_ci']}".strip(), e["baseline"], e["n_treated"],
-                   e["n_control"], f"{e['se']} ({e['se_kind']})"] for e in v["estimates"]],
-                 compact=True, no_wrap=True)
+    est = _table(None, [("method", "left"), f"estimate [{lvl} CI]", "p", f"relative [{lvl} CI]",
+                        "counterfactual\nmean", "units\ntreated / control"],
+                 [[f"{e['method']}\n{e['estimand']}; se {e['se']} ({e['se_kind']})",
+                   f"{e['value']} {e['ci']}", e["pvalue"], f"{e['relative']} {e['relative_ci']}".strip(),
+                   e["baseline"], f"{e['n_treated']} / {e['n_control']}"] for e in v["estimates"]],
+                 compact=True)
     parts.append(_panel(est, "Estimates"))
     diag = _table(None, [("", "left"), ("check", "left"), "value", "threshold", ("what it means", "left")],
                   [[_status(d["status"], d["label"]), d["name"], d["value"], d["threshold"], d["message"]]
@@ -155,5 +162,75 @@ def html_context(analysis: Any) -> dict[str, Any]:
             "title": f"truelift {v['design']}: {v['title']} -> {v['outcome']}"}
 
 
-__all__ = ["all_diagnostics", "estimate_row", "html_context", "reasons", "rich_summary", "sentence",
-           "table_view", "view"]
+
+
+# ---------------------------------------------------------------------------------------- geo plan
+def geo_plan_view(plan: Any) -> dict[str, Any]:
+    """Everything the fronts show of a :class:`~truelift.quasi.geo.GeoPlan`, as strings."""
+    v = plan.verdict
+    method = {"pairs": "matched pairs, randomized within each pair",
+              "random": "randomized regions"}.get(plan.method, plan.method)
+    facts = [
+        ("regions", f"{fmt.integer(plan.n_regions)} ({fmt.integer(plan.n_treated)} treated)"),
+        ("assignment", method),
+        ("test length", f"{fmt.integer(plan.test_periods)} periods, after {fmt.integer(plan.pre_periods)} "
+                        "pre-periods"),
+        ("baseline", f"{fmt.short(plan.baseline)} {plan.outcome} per region and period"),
+        ("minimum detectable lift", f"{fmt.short(plan.mde)} per region and period "
+                                    f"({fmt.percent(plan.mde_relative, signed=False)} of the baseline), "
+                                    f"at {fmt.share(plan.power, 0)} power and alpha {fmt.short(plan.alpha)}"),
+        ("SD of the estimate, no effect", fmt.short(plan.null_sd)),
+        ("false-positive rate on history", f"{fmt.share(plan.false_positive_rate, 1)} over "
+                                           f"{fmt.integer(plan.windows)} placebo windows"),
+    ]
+    if plan.effect is not None and plan.power_at_effect is not None:
+        facts.append((f"power at a {fmt.percent(plan.effect, signed=False)} lift",
+                      fmt.share(plan.power_at_effect, 0)))
+    sentence = (f"With {fmt.integer(plan.n_regions)} regions and a {fmt.integer(plan.test_periods)}-period "
+                f"test, a lift of {fmt.percent(plan.mde_relative, signed=False)} or more is detected "
+                f"{fmt.share(plan.power, 0)} of the time.")
+    diags = [_diag(d) for d in plan.diagnostics]
+    return {
+        "kind": plan.kind, "outcome": plan.outcome, "region": plan.region,
+        "status": Status(v.status).value, "status_label": STATUS_LABEL[Status(v.status)],
+        "headline": v.headline, "sentences": [sentence], "facts": facts,
+        "diagnostics": diags, "reasons": [d for d in diags if d["status"] != "ok"],
+        "assignment": table_view(plan.assignment), "notes": list(plan.notes),
+        "data": data_rows(plan), "provenance": provenance_rows(plan),
+    }
+
+
+def geo_plan_summary(plan: Any) -> Any:
+    """The rich renderable of a geo plan (registered in ``terminal.RENDERERS``)."""
+    from rich.console import Group
+    from rich.text import Text
+
+    from truelift.report.terminal import _kv, _panel, _status, _table, _verdict_panel
+
+    v = geo_plan_view(plan)
+    title = f"truelift geo plan: {v['outcome']} by {v['region']}"
+    parts: list[Any] = [_verdict_panel(v, title, v["reasons"]), _panel(_kv(v["facts"]), "Design and power")]
+    if v["diagnostics"]:
+        cols: list[str | tuple[str, str]] = [("", "left"), ("check", "left"), "value",
+                                             ("what it means", "left")]
+        parts.append(_panel(_table(None, cols,
+                                   [[_status(d["status"], d["label"]), d["name"], d["value"], d["message"]]
+                                    for d in v["diagnostics"]], compact=True), "Diagnostics"))
+    a = v["assignment"]
+    parts.append(_panel(_table(None, [(c, "left") for c in a["columns"]], a["rows"], compact=True),
+                        a["title"]))
+    if v["notes"]:
+        parts.append(_panel(Group(*[Text("• " + n) for n in v["notes"]]), "Notes", style="dim"))
+    return Group(*parts)
+
+
+def geo_plan_context(plan: Any) -> dict[str, Any]:
+    """The context of ``templates/geo_plan.html.j2`` (registered in ``html.KINDS``)."""
+    from truelift.report.quasi_figures import report_figures
+
+    v = geo_plan_view(plan)
+    return {"v": v, "figures": report_figures(plan), "title": f"truelift geo plan: {v['outcome']}"}
+
+
+__all__ = ["all_diagnostics", "estimate_row", "geo_plan_context", "geo_plan_summary", "geo_plan_view",
+           "html_context", "reasons", "rich_summary", "sentence", "table_view", "view"]

@@ -70,9 +70,20 @@ def _labels(ax: Any, fig: Any) -> None:
 
 
 def _event_series(data: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """The series of an event-study figure, from any of its three layouts: ``series`` a mapping
+    name -> {x, value, lower, upper}; long form (``series`` one label per row beside ``x``,
+    ``value``, ``lower``, ``upper``); or one unnamed series."""
     series = data.get("series")
     if isinstance(series, Mapping):
         return [(str(k), {**({"x": data["x"]} if "x" in data else {}), **v}) for k, v in series.items()]
+    if isinstance(series, Sequence) and not isinstance(series, str):
+        out: dict[str, dict[str, list[Any]]] = {}
+        cols = [c for c in ("x", "value", "lower", "upper") if c in data]
+        for i, name in enumerate(series):
+            row = out.setdefault(str(name), {c: [] for c in cols})
+            for c in cols:
+                row[c].append(data[c][i])
+        return list(out.items())
     return [(str(data.get("label", "estimate")), data)]
 
 

@@ -413,9 +413,15 @@ def _quasi(analysis: Any) -> Any:
     return rich_summary(analysis)
 
 
+def _geo_plan(plan: Any) -> Any:
+    from truelift.report.quasi import geo_plan_summary
+
+    return geo_plan_summary(plan)
+
+
 RENDERERS: dict[str, Callable[[Any], Any]] = {"observational": _observational, "readout": _readout,
                                               "plan": _plan, "factorial": _factorial, "uplift": _uplift,
-                                              "quasi": _quasi}
+                                              "quasi": _quasi, "geo_plan": _geo_plan}
 """Analysis kind -> function returning its rich renderable."""
 
 
