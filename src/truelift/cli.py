@@ -686,4 +686,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    # ``python -m truelift.cli``: run the app of the imported module, on which cli_quasi registered
+    from truelift.cli import main as _main
+
+    _main()

@@ -67,17 +67,21 @@ def test_geo_plan_and_geo(cli, files, tmp_path):
     res = tmp_path / "geo.json"
     proc = cli("geo", files["geo"], "--region", "region", "--time", "date", "--outcome", "revenue",
                "--treatment", "treated", "--start", files["start"], "--users", "users", "--json", res,
-               "--quiet")
+               "--report", tmp_path / "geo.html", "--quiet")
     assert proc.returncode == 0, proc.stderr
     got = json.loads(res.read_text(encoding="utf-8"))
     assert got["design"] == "geo" and got["estimates"][0]["value"] > 0
+    assert (tmp_path / "geo.html").read_text(encoding="utf-8").count("<svg") >= 1
+    assert (tmp_path / "plan.html").exists()
 
 
 def test_synth_on_a_small_panel(cli, files, tmp_path):
     proc = cli("synth", files["panel"], "--outcome", "y", "--unit", "unit", "--time", "period",
-               "--treated", "0", "--start", "4", "--no-placebo", "--json", tmp_path / "s.json")
+               "--treated", "0", "--start", "4", "--json", tmp_path / "s.json",
+               "--report", tmp_path / "s.html")
     assert proc.returncode == 0, proc.stderr
     assert json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))["design"] == "synth"
+    assert (tmp_path / "s.html").read_text(encoding="utf-8").count("<svg") >= 2
 
 
 @pytest.mark.parametrize(("command", "args", "needle"), [

@@ -159,8 +159,11 @@ def synth(
     x = _x_values(y_wide.index)
     start_x = _x_values(pd.Index([start_v]))[0]
     weights = sorted(zip(pool, fit.weights, strict=True), key=lambda p: -p[1])
-    tables = [Table(name="donor_weights", title="Donor weights of the synthetic control",
-                    columns=("donor", "weight"), rows=tuple((str(d), float(w)) for d, w in weights))]
+    shown = [(d, w) for d, w in weights if w > 1e-6]
+    tables = [Table(name="donor_weights",
+                    title=f"Donor weights of the synthetic control ({len(pool) - len(shown)} donors with "
+                          "weight below 1e-6 not shown)",
+                    columns=("donor", "weight"), rows=tuple((str(d), float(w)) for d, w in shown))]
     if placebo_table is not None:
         tables.append(placebo_table)
     figures = [
@@ -172,11 +175,12 @@ def synth(
                data={"x": x, "treated": gap, "placebos": placebo_gaps, "marker": start_x},
                xlabel=time, ylabel=f"gap in {outcome}"),
         Figure(name="weights", kind="bars", title="Donor weights",
-               data={"labels": [str(d) for d, w in weights if w > 1e-6],
-                     "values": [float(w) for _, w in weights if w > 1e-6]}, ylabel="weight"),
+               data={"labels": [str(d) for d, _ in shown], "values": [float(w) for _, w in shown]},
+               ylabel="weight"),
     ]
     notes = [f"Pre-period RMSPE {pre_rmspe:.4g}; post-period RMSPE {post_rmspe:.4g}.",
-             "Interval: quantiles of the donors' placebo average gaps (not conformal)." if placebo else
+             "Interval: quantiles of the donors' placebo average gaps (not conformal); the p-value ranks "
+             "post/pre RMSPE ratios instead, so the two need not agree." if placebo else
              "No placebo run."]
     params = dict(outcome=outcome, unit=unit, time=time, treated=str(treated), start=str(start_v),
                   predictors=[list(map(str, (c, list(map(str, p)), o))) if p is not None else c

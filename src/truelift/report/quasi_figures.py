@@ -18,6 +18,7 @@ Each function takes a :class:`~truelift.quasi.result.Figure` (its ``data`` holds
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -134,8 +135,11 @@ def series_plot(fig_data: Any) -> str:
             ax.fill_between(x, _num(data["lower"]), _num(data["upper"]), color=NAIVE_COLOR, alpha=0.25,
                             lw=0, label="interval")
         for i, (name, values) in enumerate(lines.items()):
-            ax.plot(x, _num(values), color=VARIANT_COLORS[i % len(VARIANT_COLORS)], lw=1.5,
-                    ls="-" if i == 0 else "--", label=str(name))
+            ys = _num(values)
+            gappy = sum(math.isnan(v) for v in ys) > len(ys) // 4  # many gaps (one arm per slice): dots
+            ax.plot(x, ys, color=VARIANT_COLORS[i % len(VARIANT_COLORS)], lw=1.5 if not gappy else 0.8,
+                    ls="-" if i == 0 or gappy else "--", marker="o" if gappy else None, ms=3,
+                    label=str(name))
         _marker(ax, _first(data, "marker", "start"))
         ax.legend(frameon=False, fontsize=8)
         _grid(ax)
@@ -173,6 +177,8 @@ def rd_plot(fig_data: Any) -> str:
         fits: list[tuple[Any, Any]] = []
         if "fit" in data and isinstance(data["fit"], Mapping):
             fits = [(s["x"], s["y"]) for s in data["fit"].values()]
+        elif isinstance(data.get("fit_x"), Mapping):  # {"left": [...], "right": [...]}
+            fits = [(data["fit_x"][side], data["fit_y"][side]) for side in data["fit_x"]]
         else:
             for side in ("left", "right"):
                 fx, fy = data.get(f"fit_x_{side}"), data.get(f"fit_y_{side}")
