@@ -29,6 +29,7 @@ null windows whose test rejects at ``alpha`` is the empirical false-positive rat
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from typing import Any, ClassVar
 
 import numpy as np
@@ -101,9 +102,11 @@ def _twfe(f: pd.DataFrame, weighted: bool) -> tuple[float, float, int]:
     d = pd.DataFrame({"yy": f["yy"].to_numpy(), "D": (f["arm"] * f["post"]).to_numpy(),
                       "unit": f["unit"].astype(str).to_numpy(), "time": f["time"].astype(str).to_numpy(),
                       "w": f["w"].to_numpy()})
-    fit = pf.feols("yy ~ D | unit + time", data=d, vcov={"CRV1": "unit"},
-                   weights="w" if weighted else None)
-    return float(fit.coef()["D"]), float(fit.se()["D"]), int(d["unit"].nunique())
+    with warnings.catch_warnings():  # pyfixest's own deprecation notices are not the user's business
+        warnings.simplefilter("ignore")
+        fit = pf.feols("yy ~ D | unit + time", data=d, vcov={"CRV1": "unit"},
+                       weights="w" if weighted else None)
+        return float(fit.coef()["D"]), float(fit.se()["D"]), int(d["unit"].nunique())
 
 
 def _geo_did(f: pd.DataFrame, panel: Panel, n_t: int, n_c: int, per: str, level: float,
