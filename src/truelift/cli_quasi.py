@@ -57,14 +57,14 @@ def _go(entry: Callable[..., Any], *, quiet: bool, report: Path | None, json: Pa
 def did(
     file: File,
     outcome: Annotated[str, typer.Option(help="Outcome column (e.g. revenue per user).", show_default=False)],
-    time: Annotated[str, typer.Option(help="Period column (numbers or dates); with --group, 0/1 before/after "
-                                      "or two periods.", show_default=False)],
-    treatment: Annotated[str, typer.Option(help="0/1: treated in this period (panel), or the treated "
-                                           "group's post-period rows (2x2).", show_default=False)],
+    time: Annotated[str, typer.Option(help="Period column (numbers or dates).", show_default=False)],
+    treatment: Annotated[str, typer.Option(help="0/1: the row's unit or group is treated in the row's "
+                                           "period.", show_default=False)],
     unit: Annotated[str | None, typer.Option(help="Unit column (a panel: one row per unit and "
                                              "period).")] = None,
-    group: Annotated[str | None, typer.Option(help="0/1 treated-group column (repeated cross-sections, "
-                                              "2x2).")] = None,
+    group: Annotated[str | None, typer.Option(help="Group of each row (e.g. store) for repeated "
+                                              "cross-sections; a group with a treated row is "
+                                              "treated.")] = None,
     cluster: Annotated[str | None, typer.Option(help="Cluster column (default: the unit).")] = None,
     weights: Annotated[str | None, typer.Option(help="Weight column (e.g. population).")] = None,
     method: Annotated[str, typer.Option(help="auto (robust for staggered adoption), twfe or cs.")] = "auto",
