@@ -34,7 +34,7 @@ import pandas as pd
 
 from truelift.errors import DataError, MethodError
 from truelift.quasi.columns import read_periods
-from truelift.quasi.result import Figure, QuasiAnalysis, Table, effect_estimate
+from truelift.quasi.result import Figure, QuasiAnalysis, Table, dropped_diagnostic, effect_estimate
 from truelift.results import Diagnostic, Estimate, Provenance, Status, Verdict
 
 METHODS = {"auto": "the robust estimator for staggered adoption, else TWFE",
@@ -196,11 +196,9 @@ def did(data: Any, *, outcome: str, time: str, treatment: str, unit: str | None 
                 message=f"{len(small)} adoption cohort(s) have fewer than 5 units (the smallest has "
                         f"{int(small.min())}): their event-time estimates, standard errors and the "
                         "pre-trend test lean on very few units; read them with care."))
-    n_dropped = sum(rows_dropped.values())
-    if n_dropped:
-        diags.append(Diagnostic(name="rows_dropped", value=n_dropped, threshold=0, status=Status.WARN,
-                                message=f"{n_dropped} of {design.rows_read} rows were dropped "
-                                        f"({', '.join(f'{k}: {v}' for k, v in rows_dropped.items())})."))
+    drop = dropped_diagnostic(rows_dropped, design.rows_read)
+    if drop is not None:
+        diags.append(drop)
 
     tables = [Table(name="event_study", title="Event study: effect by periods since adoption "
                                               "(reference: -1)",

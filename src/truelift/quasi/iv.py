@@ -38,7 +38,7 @@ import pandas as pd
 from truelift.data.io import describe_source, read_columns
 from truelift.errors import DataError, MethodError
 from truelift.quasi.columns import numeric_frame
-from truelift.quasi.result import Figure, QuasiAnalysis, Table, effect_estimate
+from truelift.quasi.result import Figure, QuasiAnalysis, Table, dropped_diagnostic, effect_estimate
 from truelift.results import Diagnostic, Provenance, Status, Verdict
 
 WEAK_F = 10.0
@@ -183,18 +183,9 @@ def iv(
     )
 
     diagnostics = [_strength(f_stat, eff_f, instrument, treatment)]
-    if dropped:
-        total = sum(dropped.values())
-        diagnostics.append(
-            Diagnostic(
-                name="rows_dropped",
-                value=total,
-                status=Status.WARN,
-                message=f"{total} of {n_read} rows were dropped for missing values ("
-                + ", ".join(f"{k}: {v}" for k, v in dropped.items())
-                + "); the estimate describes the remaining rows.",
-            )
-        )
+    drop = dropped_diagnostic(dropped, n_read)
+    if drop is not None:
+        diagnostics.append(drop)
     crit = headline.ci
     rows = [
         ("first stage", treatment, fs_value, fs_se, first_est.ci[0], first_est.ci[1], fs_p),

@@ -38,7 +38,7 @@ import pandas as pd
 from truelift.data.io import describe_source, read_columns
 from truelift.errors import DataError, MethodError
 from truelift.quasi.columns import numeric_frame
-from truelift.quasi.result import Figure, QuasiAnalysis, Table, effect_estimate
+from truelift.quasi.result import Figure, QuasiAnalysis, Table, dropped_diagnostic, effect_estimate
 from truelift.results import Diagnostic, Estimate, Provenance, Status, Verdict
 
 KERNELS = {"triangular": "tri", "epanechnikov": "epa", "uniform": "uni"}
@@ -201,18 +201,9 @@ def rd(
         balance, diag = _balance(z, x, cutoff, covariates, kernel, p, cl, level)
         tables.append(balance)
         diagnostics.append(diag)
-    if dropped:
-        total = sum(dropped.values())
-        diagnostics.append(
-            Diagnostic(
-                name="rows_dropped",
-                value=total,
-                status=Status.WARN,
-                message=f"{total} of {n_read} rows were dropped for missing values ("
-                + ", ".join(f"{k}: {v}" for k, v in dropped.items())
-                + "); the estimate describes the remaining rows.",
-            )
-        )
+    drop = dropped_diagnostic(dropped, n_read)
+    if drop is not None:
+        diagnostics.append(drop)
     if min(n_l, n_r) < MIN_PER_SIDE:
         diagnostics.append(
             Diagnostic(

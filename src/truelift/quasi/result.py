@@ -207,3 +207,16 @@ def effect_estimate(*, outcome: str, estimand: str, method: str, value: float, s
                     mean_treated=float(mean_treated), baseline=baseline,
                     relative=relative_lift(float(mean_treated), baseline, cov, level),
                     diagnostics=tuple(diagnostics))
+
+
+def dropped_diagnostic(dropped: Mapping[str, int], rows_read: int) -> Diagnostic | None:
+    """A WARN that names every reason rows were dropped and how many; ``None`` when none were."""
+    from truelift.results import Status
+
+    total = sum(dropped.values())
+    if not total:
+        return None
+    reasons = ", ".join(f"{k}: {v}" for k, v in dropped.items())
+    return Diagnostic(name="rows_dropped", value=total, threshold=0, status=Status.WARN,
+                      message=f"{total} of {rows_read} rows were dropped ({reasons}); the estimate "
+                              "describes the remaining rows.")
