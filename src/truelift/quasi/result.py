@@ -38,6 +38,8 @@ FIGURE_KINDS = {
     "rd": "x: bin centres; y: bin means; fit_x/fit_y left and right of the cutoff; cutoff",
     "bars": "labels and values (e.g. donor weights, the first stage by instrument)",
     "histogram": "edges and counts (e.g. the running variable around the cutoff)",
+    "fan": "x: periods; series: scenario -> {'p2.5', 'p10', 'p50', 'p90', 'p97.5'} quantiles per period",
+    "tornado": "labels (inputs), low and high (the result when each input moves alone), base",
 }
 """Figure kinds and what each one's ``data`` holds."""
 
