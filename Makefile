@@ -17,10 +17,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/truelift demo --report truelift-demo.html
+	$(BIN)/truelift demo --report truelift-demo.html --json truelift-demo.json
 	$(BIN)/truelift demo --kind readout --report truelift-readout-demo.html
 	$(BIN)/truelift demo --kind uplift --report truelift-uplift-demo.html
 	$(BIN)/truelift demo --kind did --report truelift-did-demo.html
+	$(BIN)/truelift project truelift-demo.json --customers 1000000 --outcome revenue --cost 0.2 \
+		--brief truelift-brief.html --report truelift-project.html
 
 test: $(STAMP)
 	$(BIN)/ruff check .
@@ -44,4 +46,5 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/experiment_aa.py --reps 4000
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build src/*.egg-info truelift-demo.html truelift-readout-demo.html truelift-uplift-demo.html truelift-did-demo.html
+	rm -rf $(VENV) .pytest_cache .ruff_cache build src/*.egg-info truelift-demo.html truelift-readout-demo.html truelift-uplift-demo.html truelift-did-demo.html \
+		truelift-demo.json truelift-brief.html truelift-project.html

@@ -53,6 +53,14 @@ _LAZY = {
     "iv": ("truelift.quasi.iv", "iv"),
     "switchback": ("truelift.quasi.switchback", "switchback"),
     "QuasiAnalysis": ("truelift.quasi.result", "QuasiAnalysis"),
+    "project": ("truelift.impact.scenarios", "project"),
+    "Scenario": ("truelift.impact.scenarios", "Scenario"),
+    "ScenarioAnalysis": ("truelift.impact.scenarios", "ScenarioAnalysis"),
+    "load_result": ("truelift.impact.load", "load_result"),
+    "decompose": ("truelift.impact.revenue", "decompose"),
+    "funnel": ("truelift.impact.funnel", "funnel"),
+    "ltv": ("truelift.impact.ltv", "ltv"),
+    "ImpactAnalysis": ("truelift.impact.result", "ImpactAnalysis"),
     "Estimate": ("truelift.results", "Estimate"),
     "Diagnostic": ("truelift.results", "Diagnostic"),
     "Verdict": ("truelift.results", "Verdict"),
@@ -67,10 +75,47 @@ _LAZY = {
 }
 
 __all__ = [
-    "DataError", "Diagnostic", "Estimate", "Factorial", "Mean", "MethodError", "ObservationalAnalysis",
-    "Plan", "Proportion", "QuasiAnalysis", "Ratio", "Readout", "RoleError", "Status", "TrueliftError",
-    "TrueliftWarning", "UpliftAnalysis", "Verdict", "__version__", "datasets", "did", "factorial", "geo",
-    "geo_plan", "iv", "learners", "methods", "observe", "plan", "rd", "readout", "switchback", "synth",
+    "DataError",
+    "Diagnostic",
+    "Estimate",
+    "Factorial",
+    "ImpactAnalysis",
+    "Mean",
+    "MethodError",
+    "ObservationalAnalysis",
+    "Plan",
+    "Proportion",
+    "QuasiAnalysis",
+    "Ratio",
+    "Readout",
+    "RoleError",
+    "Scenario",
+    "ScenarioAnalysis",
+    "Status",
+    "TrueliftError",
+    "TrueliftWarning",
+    "UpliftAnalysis",
+    "Verdict",
+    "__version__",
+    "datasets",
+    "decompose",
+    "did",
+    "factorial",
+    "funnel",
+    "geo",
+    "geo_plan",
+    "iv",
+    "learners",
+    "load_result",
+    "ltv",
+    "methods",
+    "observe",
+    "plan",
+    "project",
+    "rd",
+    "readout",
+    "switchback",
+    "synth",
     "uplift",
 ]
 
@@ -83,6 +128,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from truelift.experiment.readout import Readout, readout
     from truelift.hte import learners
     from truelift.hte.analysis import UpliftAnalysis, uplift
+    from truelift.impact.funnel import funnel
+    from truelift.impact.load import load_result
+    from truelift.impact.ltv import ltv
+    from truelift.impact.result import ImpactAnalysis
+    from truelift.impact.revenue import decompose
+    from truelift.impact.scenarios import Scenario, ScenarioAnalysis, project
     from truelift.observational.analysis import ObservationalAnalysis, observe
     from truelift.quasi.did import did
     from truelift.quasi.geo import geo, geo_plan

@@ -677,7 +677,7 @@ def _truth_table(analysis: Any, truth: Any) -> Any:
 
 
 # the quasi-experiment sub-commands register themselves on ``app``
-from truelift import cli_quasi  # noqa: E402, F401
+from truelift import cli_impact, cli_quasi  # noqa: E402, F401
 
 
 def main() -> None:

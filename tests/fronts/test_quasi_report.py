@@ -37,6 +37,12 @@ FIGURES = (
            data={"labels": ("<b>x</b>", "b"), "values": (0.7, 0.3)}),
     Figure(name="hist", kind="histogram", title="Running variable",
            data={"edges": (-1, 0, 1), "counts": (10, 12), "cutoff": 0}),
+    Figure(name="fan", kind="fan", title="Cumulative profit",
+           data={"x": (0, 1, 2), "series": {"moderate": {"p2.5": (-1, -1, 0), "p10": (-0.5, 0, 1),
+                                                          "p50": (0, 1, 2), "p90": (0.5, 2, 3),
+                                                          "p97.5": (1, 3, 4)}}}),
+    Figure(name="tornado", kind="tornado", title="Sensitivity",
+           data={"labels": ("effect", "rollout"), "low": (-1.0, 0.5), "high": (3.0, 1.5), "base": 1.0}),
 )
 
 

@@ -7,6 +7,8 @@ from truelift.datasets.homepage import (
     homepage_events,
     homepage_test,
 )
+from truelift.datasets.impact_ltv import LTVTruth, subscription_test
+from truelift.datasets.impact_shop import ShopTruth, shop_test
 from truelift.datasets.personalization import Dataset, Truth, personalization
 from truelift.datasets.quasi_did import (
     StaggeredTruth,
@@ -29,7 +31,9 @@ __all__ = [
     "GeoData",
     "GeoTruth",
     "HomepageTruth",
+    "LTVTruth",
     "RDTruth",
+    "ShopTruth",
     "StaggeredTruth",
     "SwitchbackTruth",
     "Truth",
@@ -46,7 +50,9 @@ __all__ = [
     "organ_donations",
     "personalization",
     "rd_data",
+    "shop_test",
     "staggered_panel",
+    "subscription_test",
     "switchback_orders",
     "texas_prisons",
     "two_by_two",

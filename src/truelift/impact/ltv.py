@@ -380,7 +380,7 @@ def _ltv_table(arms: dict[Any, dict[str, Any]], per_arm: dict[Any, tuple[float, 
 def _figures(arms: dict[Any, dict[str, Any]], t_count: int, horizon: int, period: str,
              revenue: str) -> tuple[Figure, ...]:
     x_r = tuple(range(len(next(iter(arms.values()))["retention_h"])))
-    marker = {"marker": t_count} if horizon > t_count else {}
+    marker = {"marker": t_count, "marker_label": "projected"} if horizon > t_count else {}
     proj = f" (projected from period {t_count})" if horizon > t_count else ""
     ret = Figure(name="retention", kind="series", title=f"Retention by arm{proj}",
                  data={"x": x_r, "lines": {str(k): a["retention_h"] for k, a in arms.items()}, **marker},

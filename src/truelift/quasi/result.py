@@ -33,10 +33,11 @@ FIGURE_KINDS = {
     "event_study": "x: event time; value, lower, upper per series (optional 'series' labels); "
                    "a reference period drawn at 0",
     "series": "x: time (numbers or ISO dates as strings); lines: name -> values; optional band "
-              "(lower, upper) around one line; marker: the treatment start",
+              "{line, lower, upper}; marker: the treatment start (marker_label names it otherwise)",
     "gaps": "x: time; treated: the treated unit's gap; placebos: one gap series per donor",
     "rd": "x: bin centres; y: bin means; fit_x/fit_y left and right of the cutoff; cutoff",
-    "bars": "labels and values (e.g. donor weights, the first stage by instrument)",
+    "bars": "labels and values (e.g. donor weights, the first stage by instrument); optional lower and "
+            "upper (intervals) and groups",
     "histogram": "edges and counts (e.g. the running variable around the cutoff)",
     "fan": "x: periods; series: scenario -> {'p2.5', 'p10', 'p50', 'p90', 'p97.5'} quantiles per period",
     "tornado": "labels (inputs), low and high (the result when each input moves alone), base",

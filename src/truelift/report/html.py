@@ -22,6 +22,7 @@ from truelift.report import experiment as exp_view
 from truelift.report import figures
 from truelift.report import format as fmt
 from truelift.report import observational as obs_view
+from truelift.report import project as project_view
 from truelift.report import quasi as quasi_view
 from truelift.report import uplift as uplift_view
 
@@ -128,6 +129,8 @@ KINDS: dict[str, tuple[Callable[[Any], dict[str, Any]], str]] = {
     "plan": (_plan_context, "plan.html.j2"),
     "uplift": (uplift_view.html_context, "uplift.html.j2"),
     "quasi": (quasi_view.html_context, "quasi.html.j2"),
+    "impact": (quasi_view.html_context, "quasi.html.j2"),
+    "project": (project_view.html_context, "project.html.j2"),
     "geo_plan": (quasi_view.geo_plan_context, "geo_plan.html.j2"),
 }
 """Analysis kind -> (context builder, body template)."""

@@ -48,11 +48,13 @@ def reasons(analysis: Any) -> list[dict[str, str]]:
     return [_diag(d) for d in sorted(bad, key=lambda d: order[Status(d.status)])]
 
 
-def estimate_row(e: Estimate) -> dict[str, str]:
-    """One estimate, formatted."""
+def estimate_row(e: Estimate, outcome: str | None = None) -> dict[str, str]:
+    """One estimate, formatted; its outcome is named beside the estimand when it is not ``outcome``
+    (the analysis's own, e.g. a funnel step or a revenue component)."""
     rel = e.relative
+    estimand = e.estimand if outcome is None or e.outcome == outcome else f"{e.estimand} ({e.outcome})"
     return {
-        "method": _label(e.method), "estimand": e.estimand,
+        "method": _label(e.method), "estimand": estimand,
         "value": fmt.number(e.value, signed=True), "se": fmt.number(e.se),
         "ci": fmt.interval(*e.ci, fmt=lambda x: fmt.number(x, signed=True)),
         "pvalue": fmt.pvalue(e.pvalue),
@@ -68,7 +70,7 @@ def sentence(analysis: Any, e: Estimate) -> str:
     """One plain sentence for an estimate."""
     r = estimate_row(e)
     lvl = fmt.level(e.level)
-    text = (f"{r['method']}: {e.estimand} on {analysis.outcome} = {r['value']} "
+    text = (f"{r['method']}: {e.estimand} on {e.outcome} = {r['value']} "
             f"({lvl} CI {r['ci']}, p {r['pvalue']})")
     if e.relative is not None:
         text += f", {r['relative']} relative to a counterfactual mean of {r['baseline']}"
@@ -111,7 +113,7 @@ def view(analysis: Any) -> dict[str, Any]:
         "headline": v.headline,
         "sentences": [sentence(analysis, e) for e in analysis.estimates],
         "identification": analysis.identification,
-        "estimates": [estimate_row(e) for e in analysis.estimates],
+        "estimates": [estimate_row(e, analysis.outcome) for e in analysis.estimates],
         "diagnostics": [_diag(d) for d in all_diagnostics(analysis)],
         "reasons": reasons(analysis),
         "tables": [table_view(t) for t in analysis.tables],

@@ -13,6 +13,8 @@ Each function takes a :class:`~truelift.quasi.result.Figure` (its ``data`` holds
   of the cutoff.
 * ``bars``: one bar per label, with intervals when given.
 * ``histogram``: counts per bin of the running variable, the cutoff marked.
+* ``fan``: per rollout scenario, the median path of cumulative profit with its 80% and 95% bands.
+* ``tornado``: the result when each input moves alone between its low and high value.
 """
 
 from __future__ import annotations
@@ -49,6 +51,15 @@ def _x(values: Sequence[Any]) -> list[Any]:
 
 def _num(values: Sequence[Any] | None) -> list[float]:
     return [float("nan") if v is None else float(v) for v in (values or ())]
+
+
+def _compact() -> Any:
+    """Tick labels like 1.5M, 250K (the report's compact numbers)."""
+    from matplotlib.ticker import FuncFormatter
+
+    from truelift.report import format as fmt
+
+    return FuncFormatter(lambda v, _: fmt.compact(v))
 
 
 def _grid(ax: Any) -> None:
@@ -140,7 +151,7 @@ def series_plot(fig_data: Any) -> str:
             ax.plot(x, ys, color=VARIANT_COLORS[i % len(VARIANT_COLORS)], lw=1.5 if not gappy else 0.8,
                     ls="-" if i == 0 or gappy else "--", marker="o" if gappy else None, ms=3,
                     label=str(name))
-        _marker(ax, _first(data, "marker", "start"))
+        _marker(ax, _first(data, "marker", "start"), str(data.get("marker_label", "start")))
         ax.legend(frameon=False, fontsize=8)
         _grid(ax)
         _labels(ax, fig_data)
@@ -215,7 +226,8 @@ def bars_plot(fig_data: Any) -> str:
         ax.set_yticks(pos, labels)
         ax.axvline(0, color="#333333", lw=0.8)
         _grid(ax)
-        _labels(ax, fig_data)
+        ax.set_xlabel(fig_data.ylabel)  # horizontal bars: the values run along x
+        ax.set_ylabel(fig_data.xlabel)
         return _svg(fig, fig_data.title)
 
 
@@ -236,9 +248,52 @@ def histogram_plot(fig_data: Any) -> str:
         return _svg(fig, fig_data.title)
 
 
+def fan_plot(fig_data: Any) -> str:
+    """Per scenario, the median path with its 80% and 95% bands (a fan chart)."""
+    data = fig_data.data
+    x = _num(_first(data, "x", "periods") or ())
+    series = data.get("series") or {}
+    with _figure(fig_data.name, WIDTH, HEIGHT) as (fig, axes):
+        ax = axes[0, 0]
+        for i, (name, q) in enumerate(series.items()):
+            color = VARIANT_COLORS[i % len(VARIANT_COLORS)]
+            ax.fill_between(x, _num(q["p2.5"]), _num(q["p97.5"]), color=color, alpha=0.12, lw=0)
+            ax.fill_between(x, _num(q["p10"]), _num(q["p90"]), color=color, alpha=0.25, lw=0)
+            ax.plot(x, _num(q["p50"]), color=color, lw=1.8, label=str(name))
+        ax.axhline(0, color="#333333", lw=0.8)
+        ax.yaxis.set_major_formatter(_compact())
+        ax.legend(frameon=False, fontsize=8, title="median, 80% and 95% bands", title_fontsize=8)
+        _grid(ax)
+        _labels(ax, fig_data)
+        return _svg(fig, fig_data.title)
+
+
+def tornado_plot(fig_data: Any) -> str:
+    """The result when each input moves alone, widest swing on top, around the base value."""
+    data = fig_data.data
+    labels = [str(v) for v in data["labels"]]
+    low, high = _num(data["low"]), _num(data["high"])
+    base = float(data["base"])
+    order = sorted(range(len(labels)), key=lambda i: abs(high[i] - low[i]))
+    height = min(8.0, max(1.8, 0.34 * len(labels) + 0.9))
+    with _figure(fig_data.name, WIDTH, height) as (fig, axes):
+        ax = axes[0, 0]
+        for pos, i in enumerate(order):
+            lo, hi = min(low[i], high[i]), max(low[i], high[i])
+            ax.barh(pos, hi - lo, left=lo, color=VARIANT_COLORS[0], alpha=0.85, height=0.6)
+        ax.set_yticks(range(len(order)), [labels[i] for i in order])
+        ax.axvline(base, color="#333333", lw=1)
+        ax.axvline(0, color="#aaaaaa", lw=0.8, ls="--")
+        ax.xaxis.set_major_formatter(_compact())
+        _grid(ax)
+        _labels(ax, fig_data)
+        return _svg(fig, fig_data.title)
+
+
 DRAW: dict[str, Callable[[Any], str]] = {"event_study": event_study_plot, "series": series_plot,
                                          "gaps": gaps_plot, "rd": rd_plot, "bars": bars_plot,
-                                         "histogram": histogram_plot}
+                                         "histogram": histogram_plot, "fan": fan_plot,
+                                         "tornado": tornado_plot}
 """Figure kind -> drawing function."""
 
 

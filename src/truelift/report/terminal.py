@@ -413,6 +413,12 @@ def _quasi(analysis: Any) -> Any:
     return rich_summary(analysis)
 
 
+def _project(analysis: Any) -> Any:
+    from truelift.report.project import rich_summary
+
+    return rich_summary(analysis)
+
+
 def _geo_plan(plan: Any) -> Any:
     from truelift.report.quasi import geo_plan_summary
 
@@ -421,7 +427,8 @@ def _geo_plan(plan: Any) -> Any:
 
 RENDERERS: dict[str, Callable[[Any], Any]] = {"observational": _observational, "readout": _readout,
                                               "plan": _plan, "factorial": _factorial, "uplift": _uplift,
-                                              "quasi": _quasi, "geo_plan": _geo_plan}
+                                              "quasi": _quasi, "impact": _quasi,
+                                              "geo_plan": _geo_plan, "project": _project}
 """Analysis kind -> function returning its rich renderable."""
 
 

@@ -1,0 +1,158 @@
+"""The impact sub-commands of ``truelift`` (``project``, ``decompose``, ``funnel``, ``ltv``): thin,
+like the rest of :mod:`truelift.cli`, registered on :data:`truelift.cli.app`.
+
+``truelift project RESULT.json`` takes the ``--json`` file of any other command (``observe``,
+``readout``, ``uplift``, ``did``, ...) and projects its effect to a rollout:
+``truelift observe … --json r.json && truelift project r.json --customers 1000000 --rollout 0.5``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from truelift.cli import BadInput, _error, _names, _stderr, app, parse_label
+from truelift.cli_quasi import DropMissing, File, Json, Level, Quiet, Report, Strict, _go
+from truelift.errors import TrueliftError
+
+
+def parse_rollouts(text: str | None) -> list[float] | None:
+    """``--rollout 0.25,0.5,1`` -> the rollout share of each scenario."""
+    if text is None:
+        return None
+    try:
+        return [float(p) for p in text.split(",") if p.strip()]
+    except ValueError:
+        raise BadInput(f"--rollout must be SHARE or SHARE,SHARE,... (0 to 1); got {text!r}") from None
+
+
+@app.command()
+def project(
+    result: Annotated[Path, typer.Argument(help="A result saved by another command with --json.",
+                                           metavar="RESULT.json", show_default=False)],
+    customers: Annotated[float, typer.Option(help="Customers the change could reach.", show_default=False)],
+    rollout: Annotated[str | None, typer.Option(help="Rollout share(s), comma separated: one scenario "
+                                                "each. [default: baseline 0.25, moderate 0.5, "
+                                                "aggressive 1]")] = None,
+    outcome: Annotated[str | None, typer.Option(help="Which measured outcome (or estimate name) to "
+                                                "project. [default: the result's headline]")] = None,
+    value: Annotated[float | None, typer.Option(help="Money per unit of the outcome (e.g. margin per "
+                                                "conversion). [default: 1]")] = None,
+    cost: Annotated[float, typer.Option(help="Cost per customer reached and period.")] = 0.0,
+    fixed_cost: Annotated[float, typer.Option(help="One-off cost of the rollout.")] = 0.0,
+    horizon: Annotated[int, typer.Option(help="Periods projected.")] = 12,
+    decay: Annotated[float, typer.Option(help="Share of the effect lost each period.")] = 0.0,
+    target: Annotated[float | None, typer.Option(help="A profit target: report the chance of "
+                                                 "reaching it.")] = None,
+    draws: Annotated[int, typer.Option(help="Monte Carlo draws of the effect.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Seed of the draws.")] = 0,
+    level: Level = 0.95,
+    brief: Annotated[Path | None, typer.Option(help="Write the one-page decision brief (HTML) "
+                                               "here.")] = None,
+    report: Report = None, json: Json = None, strict: Strict = False, quiet: Quiet = False,
+) -> None:
+    """What it is worth: rollout scenarios with Monte Carlo ranges, and a decision brief."""
+    from truelift.impact.scenarios import Scenario
+    from truelift.impact.scenarios import project as run
+
+    try:
+        shares = parse_rollouts(rollout)
+        scenarios = None if shares is None else [Scenario(f"rollout {100 * r:g}%", r) for r in shares]
+    except TrueliftError as exc:
+        raise _error(str(exc)) from None
+    analysis = _go(run, quiet=quiet, report=report, json=json, strict=False, result=str(result),
+                   customers=customers, scenarios=scenarios, outcome=outcome, value=value,
+                   cost_per_customer=cost, fixed_cost=fixed_cost, horizon=horizon, decay=decay,
+                   target=target, draws=draws, seed=seed, level=level)
+    if brief is not None:
+        from truelift.report.project import write_brief
+
+        try:
+            path = write_brief(analysis, brief)
+        except OSError as exc:
+            raise _error(f"cannot write {exc.filename or ''}: {exc.strerror or exc}") from None
+        if not quiet:
+            _stderr().print(f"wrote decision brief: {path}", markup=False)
+    from truelift.cli import _strict_exit
+
+    _strict_exit(analysis, strict)
+
+
+@app.command()
+def decompose(
+    file: File,
+    variant: Annotated[str, typer.Option(help="The arm column.", show_default=False)],
+    control: Annotated[str, typer.Option(help="Label of the control arm.", show_default=False)],
+    revenue: Annotated[str, typer.Option(help="Revenue per customer column.", show_default=False)],
+    orders: Annotated[str, typer.Option(help="Orders per customer column.", show_default=False)],
+    converted: Annotated[str | None, typer.Option(help="0/1 converted column. [default: orders > 0]")] = None,
+    level: Level = 0.95, drop_missing: DropMissing = False, report: Report = None, json: Json = None,
+    strict: Strict = False, quiet: Quiet = False,
+) -> None:
+    """Revenue per customer lift split into conversion, orders per converter and order value."""
+    from truelift.impact.revenue import decompose as run
+
+    try:
+        data = _frame(file, [variant, revenue, orders, *([converted] if converted else [])])
+    except TrueliftError as exc:
+        raise _error(str(exc)) from None
+    _go(run, quiet=quiet, report=report, json=json, strict=strict, data=data, variant=variant,
+        control=parse_label(control), revenue=revenue, orders=orders, converted=converted, level=level,
+        drop_missing=drop_missing)
+
+
+@app.command()
+def funnel(
+    file: File,
+    variant: Annotated[str, typer.Option(help="The arm column.", show_default=False)],
+    control: Annotated[str, typer.Option(help="Label of the control arm.", show_default=False)],
+    stages: Annotated[str, typer.Option(help="0/1 stage columns in funnel order, comma separated.",
+                                        show_default=False)],
+    level: Level = 0.95, report: Report = None, json: Json = None, strict: Strict = False,
+    quiet: Quiet = False,
+) -> None:
+    """Where the lift enters and leaks: step conversion by arm, each stage's share of the lift."""
+    from truelift.impact.funnel import funnel as run
+
+    try:
+        data = _frame(file, [variant, *_names(stages)])
+    except TrueliftError as exc:
+        raise _error(str(exc)) from None
+    _go(run, quiet=quiet, report=report, json=json, strict=strict, data=data, variant=variant,
+        control=parse_label(control), stages=_names(stages), level=level)
+
+
+@app.command()
+def ltv(
+    file: File,
+    customer: Annotated[str, typer.Option(help="Customer id column.", show_default=False)],
+    period: Annotated[str, typer.Option(help="Period since assignment (0, 1, ...).", show_default=False)],
+    revenue: Annotated[str, typer.Option(help="Revenue in the period (0 when inactive).",
+                                         show_default=False)],
+    variant: Annotated[str, typer.Option(help="The arm column.", show_default=False)],
+    control: Annotated[str, typer.Option(help="Label of the control arm.", show_default=False)],
+    horizon: Annotated[int, typer.Option(help="Periods of lifetime to value.", show_default=False)],
+    discount: Annotated[float, typer.Option(help="Discount rate per period.")] = 0.0,
+    level: Level = 0.95, drop_missing: DropMissing = False, report: Report = None, json: Json = None,
+    strict: Strict = False, quiet: Quiet = False,
+) -> None:
+    """Lifetime value by arm: retention, churn, discounted LTV and the incremental LTV."""
+    from truelift.impact.ltv import ltv as run
+
+    _go(run, quiet=quiet, report=report, json=json, strict=strict, data=str(file), customer=customer,
+        period=period, revenue=revenue, variant=variant, control=parse_label(control), horizon=horizon,
+        discount=discount, level=level, drop_missing=drop_missing)
+
+
+def _frame(file: Path, columns: list[str]) -> object:
+    """The named columns of the file as a pandas DataFrame (the decomposition and the funnel take one)."""
+    import pandas as pd
+
+    from truelift.data.io import read_columns
+
+    return pd.DataFrame(read_columns(str(file), columns))
+
+
+__all__ = ["decompose", "funnel", "ltv", "parse_rollouts", "project"]

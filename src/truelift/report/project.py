@@ -1,0 +1,177 @@
+"""Rollout scenarios read for people: the terminal summary, the full report and the one-page
+decision brief of a :class:`~truelift.impact.scenarios.ScenarioAnalysis` (``tl.project``).
+
+:func:`view` turns the result into strings (numbers through :mod:`truelift.report.format`); the
+terminal, the report and the brief say the same thing. Nothing here computes a statistic; the
+recommendation in the brief is a wording of the result's own numbers (probability of a loss, the
+verdict of the measured effect), stated with the rule it follows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from truelift.report import format as fmt
+from truelift.report.observational import STATUS_LABEL, provenance_rows
+from truelift.report.quasi import _diag, table_view
+from truelift.results import Status
+
+LOSS_GO = 0.05
+"""At most this probability of a loss (moderate scenario) and a trustworthy effect: "roll out"."""
+LOSS_STOP = 0.5
+"""At least this probability of a loss: "do not roll out"."""
+
+
+def _money(x: Any) -> str:
+    return fmt.compact(x, signed=True)
+
+
+def _interval(lo_hi: tuple[float, float]) -> str:
+    return fmt.interval(*lo_hi, fmt=lambda x: fmt.compact(x, signed=True))
+
+
+def scenario_rows(analysis: Any) -> list[dict[str, str]]:
+    """One row of strings per scenario."""
+    lvl = fmt.level(analysis.level)
+    rows = []
+    for s in analysis.scenarios:
+        rows.append({
+            "name": s.name, "rollout": fmt.share(s.rollout, 0), "reach": fmt.share(s.reach, 0),
+            "customers": fmt.compact(s.customers_reached),
+            "revenue": _money(s.revenue_p50), "revenue_80": _interval(s.revenue_80),
+            "revenue_ci": _interval(s.revenue_ci), "cost": fmt.compact(s.cost),
+            "profit": _money(s.profit_p50), "profit_80": _interval(s.profit_80),
+            "profit_ci": _interval(s.profit_ci), "prob_loss": fmt.share(s.prob_loss, 0),
+            "prob_target": fmt.MISSING if s.prob_target is None else fmt.share(s.prob_target, 0),
+            "level": lvl,
+        })
+    return rows
+
+
+def recommendation(analysis: Any) -> tuple[str, str]:
+    """``(status, sentence)``: what to do, from the moderate scenario's probability of a loss and
+    the verdict of the measured effect (rule: roll out when P(loss) <= 5% and the effect's own
+    verdict is not FAIL; hold when P(loss) >= 50%; otherwise test further or roll out in stages)."""
+    mod = analysis.scenario(analysis.moderate)
+    source_failed = any(d.name == "source_verdict" and Status(d.status) is not Status.OK
+                        for d in analysis.diagnostics)
+    p = mod.prob_loss
+    if source_failed:
+        return "fail", ("Do not decide on this number yet: the measured effect did not pass its own "
+                        "checks. Fix the measurement (see its report), then project again.")
+    if p <= LOSS_GO:
+        return "ok", (f"Roll out: in the {mod.name} scenario the chance of losing money is "
+                      f"{fmt.share(p, 0)} and the median profit is {_money(mod.profit_p50)}.")
+    if p >= LOSS_STOP:
+        return "fail", (f"Do not roll out as planned: in the {mod.name} scenario a loss is more likely "
+                        f"than not ({fmt.share(p, 0)}).")
+    return "warn", (f"Roll out in stages or test longer: the {mod.name} scenario has a "
+                    f"{fmt.share(p, 0)} chance of a loss; the effect's interval is still wide "
+                    "relative to the cost.")
+
+
+def view(analysis: Any) -> dict[str, Any]:
+    """Everything the fronts show, as strings."""
+    e = analysis.estimate
+    v = analysis.verdict
+    rec_status, rec = recommendation(analysis)
+    mod = analysis.scenario(analysis.moderate)
+    article = "an" if analysis.source_kind[:1] in "aeiou" else "a"
+    ci = fmt.interval(*e.ci, fmt=lambda x: fmt.number(x, signed=True))
+    measured = (f"{analysis.estimate_name}: {fmt.number(e.value, signed=True)} per customer "
+                f"({fmt.level(e.level)} CI {ci}, p {fmt.pvalue(e.pvalue)}), from {article} "
+                f"{analysis.source_kind} result ({analysis.source}).")
+    worth = (f"{mod.name.capitalize()} rollout ({fmt.share(mod.rollout, 0)} of "
+             f"{fmt.compact(analysis.customers)} customers, {analysis.horizon} periods): median "
+             f"incremental profit {_money(mod.profit_p50)}, 80% interval {_interval(mod.profit_80)}, "
+             f"{fmt.level(analysis.level)} interval {_interval(mod.profit_ci)}.")
+    sure = f"Chance of a loss {fmt.share(mod.prob_loss, 0)}"
+    if mod.prob_target is not None and analysis.target is not None:
+        sure += (f"; chance of reaching the target of {fmt.compact(analysis.target)} "
+                 f"{fmt.share(mod.prob_target, 0)}")
+    sure += "."
+    assumptions = [
+        f"value of one unit of {analysis.outcome}: {fmt.short(analysis.value)}",
+        f"cost per customer reached and period: {fmt.short(analysis.cost_per_customer)}; fixed cost "
+        f"{fmt.compact(analysis.fixed_cost)}",
+        f"effect decay per period: {fmt.share(analysis.decay, 0)}",
+        f"{fmt.integer(analysis.draws)} Monte Carlo draws of the effect from its sampling distribution",
+    ]
+    diags = [_diag(d) for d in analysis.diagnostics]
+    return {
+        "kind": analysis.kind, "outcome": analysis.outcome, "moderate": analysis.moderate,
+        "status": Status(v.status).value, "status_label": STATUS_LABEL[Status(v.status)],
+        "headline": v.headline, "sentences": [measured, worth, sure],
+        "measured": measured, "worth": worth, "sure": sure,
+        "recommendation": rec, "recommendation_status": rec_status,
+        "scenarios": scenario_rows(analysis), "level": fmt.level(analysis.level),
+        "assumptions": assumptions, "diagnostics": diags,
+        "reasons": [d for d in diags if d["status"] != "ok"],
+        "tables": [table_view(t) for t in analysis.tables], "notes": list(analysis.notes),
+        "provenance": provenance_rows(analysis),
+    }
+
+
+def rich_summary(analysis: Any) -> Any:
+    """The rich renderable of a projection (registered in ``terminal.RENDERERS``)."""
+    from rich.console import Group
+    from rich.text import Text
+
+    from truelift.report.terminal import _panel, _table, _verdict_panel
+
+    v = view(analysis)
+    parts: list[Any] = [_verdict_panel(v, f"truelift project: {v['outcome']}", v["reasons"])]
+    parts.append(_panel(Text(v["recommendation"]), "What to do"))
+    lvl = v["level"]
+    parts.append(_panel(_table(None, [("scenario", "left"), "rollout", "customers", "revenue\n(median)",
+                                      "profit\n(median)", "profit\n80%", f"profit\n{lvl}", "P(loss)",
+                                      "P(target)"],
+                               [[s["name"], s["rollout"], s["customers"], s["revenue"], s["profit"],
+                                 s["profit_80"], s["profit_ci"], s["prob_loss"], s["prob_target"]]
+                                for s in v["scenarios"]], compact=True),
+                        "Scenarios (money in the units of value)"))
+    parts.append(_panel(Group(*[Text("• " + a) for a in v["assumptions"]],
+                              *[Text("• " + n) for n in v["notes"]]), "Assumptions", style="dim"))
+    return Group(*parts)
+
+
+def html_context(analysis: Any) -> dict[str, Any]:
+    """The context of ``templates/project.html.j2`` (the full report)."""
+    from truelift.report.quasi_figures import report_figures
+
+    v = view(analysis)
+    return {"v": v, "figures": report_figures(analysis), "title": f"truelift project: {v['outcome']}"}
+
+
+def render_brief(analysis: Any) -> str:
+    """The one-page decision brief (a self-contained HTML page): what was measured, what it is
+    worth, how sure we are, what to do."""
+    from truelift import __version__
+    from truelift.report.html import _environment
+    from truelift.report.quasi_figures import DRAW
+
+    v = view(analysis)
+    fan = next((f for f in analysis.figures if f.kind == "fan"), None)
+    svg = ""
+    if fan is not None and analysis.moderate in fan.data.get("series", {}):
+        # one page, one scenario: the moderate one's fan
+        one = {analysis.moderate: fan.data["series"][analysis.moderate]}
+        only = dataclasses.replace(fan, name="brief_fan", data={**fan.data, "series": one})
+        svg = DRAW["fan"](only)
+    return _environment().get_template("report.html.j2").render(
+        body_template="brief.html.j2", standalone=True, version=__version__, v=v, fan=svg,
+        title=f"truelift decision brief: {v['outcome']}")
+
+
+def write_brief(analysis: Any, path: Any) -> Any:
+    """Write the decision brief to ``path`` (a self-contained HTML file); return the path."""
+    from pathlib import Path
+
+    p = Path(path)
+    p.write_text(render_brief(analysis), encoding="utf-8")
+    return p
+
+
+__all__ = ["html_context", "recommendation", "render_brief", "rich_summary", "scenario_rows", "view",
+           "write_brief"]
