@@ -82,7 +82,8 @@ def view(analysis: Any) -> dict[str, Any]:
     measured = (f"{analysis.estimate_name}: {fmt.number(e.value, signed=True)} per customer "
                 f"({fmt.level(e.level)} CI {ci}, p {fmt.pvalue(e.pvalue)}), from {article} "
                 f"{analysis.source_kind} result ({analysis.source}).")
-    worth = (f"{mod.name.capitalize()} rollout ({fmt.share(mod.rollout, 0)} of "
+    label = mod.name.capitalize() + ("" if "rollout" in mod.name.lower() else " rollout")
+    worth = (f"{label} ({fmt.share(mod.rollout, 0)} of "
              f"{fmt.compact(analysis.customers)} customers, {analysis.horizon} periods): median "
              f"incremental profit {_money(mod.profit_p50)}, 80% interval {_interval(mod.profit_80)}, "
              f"{fmt.level(analysis.level)} interval {_interval(mod.profit_ci)}.")
