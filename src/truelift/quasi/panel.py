@@ -131,9 +131,10 @@ def read_panel(data: Any, *, unit: str, time: str, outcome: str, treatment: str 
     frame = frame.sort_values(["unit", "time"], kind="mergesort").reset_index(drop=True)
     dup = frame.duplicated(["unit", "time"])
     if dup.any():
-        first = frame.loc[dup].iloc[0]
+        u, t0 = (v.item() if hasattr(v, "item") else v
+                 for v in (frame.loc[dup, "unit"].iloc[0], frame.loc[dup, "time"].iloc[0]))
         raise DataError(time, f"{int(dup.sum())} duplicate ({unit}, {time}) rows, "
-                              f"e.g. unit {first['unit']!r} at {first['time']!r}; aggregate to one row "
+                              f"e.g. unit {u!r} at {t0!r}; aggregate to one row "
                               "per unit and period first")
     periods = np.sort(frame["time"].unique())
     units = np.sort(frame["unit"].unique())
