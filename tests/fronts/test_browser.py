@@ -29,19 +29,26 @@ def chromium() -> str:
     raise AssertionError  # unreachable
 
 
-def test_report_renders_figures_in_chromium(fast_analysis, tmp_path):
+def laid_out_figures(html_path, tmp_path) -> tuple[str, int]:
+    """Open ``html_path`` in headless Chromium, offline; return the DOM and how many figures the
+    page's own counter saw laid out with a non-empty box."""
     browser = chromium()
-    report = write_html(fast_analysis, tmp_path / "report.html")
     proc = subprocess.run(
         [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
          "--no-first-run", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
-         "--virtual-time-budget=5000", "--dump-dom", report.resolve().as_uri()],
+         "--virtual-time-budget=5000", "--dump-dom", html_path.resolve().as_uri()],
         capture_output=True, text=True, timeout=120, check=False)
     dom = proc.stdout
     assert proc.returncode == 0, proc.stderr[-2000:]
     m = re.search(r'<body[^>]*\bdata-figures="(\d+)"', dom)
     assert m, "the figure counter did not run: " + dom[:500]
-    assert int(m.group(1)) >= 3
+    return dom, int(m.group(1))
+
+
+def test_report_renders_figures_in_chromium(fast_analysis, tmp_path):
+    report = write_html(fast_analysis, tmp_path / "report.html")
+    dom, figures = laid_out_figures(report, tmp_path)
+    assert figures >= 3
     for fig in ("fig-love", "fig-overlap", "fig-forest"):
         assert f'id="{fig}"' in dom

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from test_browser import laid_out_figures
 from test_cli import assert_same, one_line_error
 
 import truelift as tl
@@ -80,3 +81,13 @@ def test_ltv_report_and_bad_horizon(cli, files, tmp_path):
     assert html.read_text(encoding="utf-8").count("<svg") >= 2
     proc = cli("ltv", files["subs"], *args, "--horizon", "0")
     assert proc.returncode == 2 and "horizon" in one_line_error(proc)
+
+
+@pytest.mark.browser
+def test_decision_brief_lays_out_its_fan_chart_in_chromium(cli, files, tmp_path):
+    brief = tmp_path / "brief.html"
+    proc = cli("project", files["result"], "--customers", "100000", "--outcome", "revenue", "--brief", brief,
+               "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    dom, figures = laid_out_figures(brief, tmp_path)
+    assert figures == 1 and 'id="tl-decision"' in dom and "What was measured" in dom

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from test_browser import laid_out_figures
 
 from truelift.quasi.result import FIGURE_KINDS, Figure, QuasiAnalysis, Table, effect_estimate
-from truelift.report.html import render_html
+from truelift.report.html import render_html, write_html
 from truelift.report.quasi_figures import DRAW
 from truelift.results import Diagnostic, Provenance, Status, Verdict
 
@@ -115,3 +116,11 @@ def test_effect_estimate_uses_t_with_df_and_relative_to_the_counterfactual() -> 
     assert e.baseline == pytest.approx(10.0)
     assert e.relative is not None and e.relative.value == pytest.approx(0.1)
     assert e.relative.se == pytest.approx(0.5 * 11.0 / 100.0)
+
+
+@pytest.mark.browser
+def test_every_figure_kind_is_laid_out_in_chromium(tmp_path):
+    report = write_html(_analysis(), tmp_path / "quasi.html")
+    dom, figures = laid_out_figures(report, tmp_path)
+    assert figures == len(FIGURES)
+    assert 'data-truelift-kind="quasi"' in dom

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
+from test_browser import laid_out_figures
 
 import truelift as tl
 from truelift.report import uplift_figures
@@ -218,32 +216,11 @@ def test_to_json_round_trips(name, request):
 # a real browser
 
 
-def _chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail("chromium is not on PATH (apt-get install -y chromium)")
-    pytest.skip("chromium is not on PATH")
-    raise AssertionError  # unreachable
-
-
 @pytest.mark.browser
 def test_uplift_report_lays_out_figures_in_chromium(three_html, tmp_path):
-    browser = _chromium()
     report = tmp_path / "uplift.html"
     report.write_text(three_html, encoding="utf-8")
-    proc = subprocess.run(
-        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
-         "--virtual-time-budget=5000", "--dump-dom", report.resolve().as_uri()],
-        capture_output=True, text=True, timeout=120, check=False)
-    dom = proc.stdout
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    m = re.search(r'<body[^>]*\bdata-figures="(\d+)"', dom)
-    assert m, "the figure counter did not run: " + dom[:500]
-    assert int(m.group(1)) == 6
+    dom, figures = laid_out_figures(report, tmp_path)
+    assert figures == 6
     for fig in ("fig-qini-1", "fig-calibration-1", "fig-profit"):
         assert f'id="{fig}"' in dom

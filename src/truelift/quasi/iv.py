@@ -38,11 +38,18 @@ import pandas as pd
 from truelift.data.io import describe_source, read_columns
 from truelift.errors import DataError, MethodError
 from truelift.quasi.columns import numeric_frame
-from truelift.quasi.result import Figure, QuasiAnalysis, Table, dropped_diagnostic, effect_estimate
+from truelift.quasi.result import (
+    FAIL_F,
+    WEAK_F,
+    Figure,
+    QuasiAnalysis,
+    Table,
+    dropped_diagnostic,
+    effect_estimate,
+    first_stage_status,
+)
 from truelift.results import Diagnostic, Provenance, Status, Verdict
 
-WEAK_F = 10.0
-FAIL_F = 5.0
 MIN_ROWS = 10
 
 
@@ -327,23 +334,11 @@ def _strength(f_stat: float, eff_f: float | None, instrument: str, treatment: st
     """Weak-instrument check on the effective F when available (equal to the robust F with one instrument)."""
     f = eff_f if eff_f is not None else f_stat
     label = "effective F" if eff_f is not None else "first-stage F"
-    if f >= WEAK_F:
-        return Diagnostic(
-            name="first_stage_f",
-            value=f,
-            threshold=WEAK_F,
-            status=Status.OK,
-            message=f"{instrument!r} moves {treatment!r} strongly ({label} = {f:.1f}).",
-        )
-    status = Status.WARN if f >= FAIL_F else Status.FAIL
-    return Diagnostic(
-        name="first_stage_f",
-        value=f,
-        threshold=WEAK_F,
-        status=status,
-        message=f"weak instrument ({label} = {f:.1f} < {WEAK_F:g}): {instrument!r} barely moves "
-        f"{treatment!r}; the 2SLS estimate is biased towards OLS and its CI is unreliable.",
-    )
+    status = first_stage_status(f)
+    message = (f"{instrument!r} moves {treatment!r} strongly ({label} = {f:.1f})." if status is Status.OK else
+               f"weak instrument ({label} = {f:.1f} < {WEAK_F:g}): {instrument!r} barely moves "
+               f"{treatment!r}; the 2SLS estimate is biased towards OLS and its CI is unreliable.")
+    return Diagnostic(name="first_stage_f", value=f, threshold=WEAK_F, status=status, message=message)
 
 
 def _complier_baseline(y: np.ndarray, d: np.ndarray, z: np.ndarray, value: float) -> float:

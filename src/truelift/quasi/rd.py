@@ -38,7 +38,15 @@ import pandas as pd
 from truelift.data.io import describe_source, read_columns
 from truelift.errors import DataError, MethodError
 from truelift.quasi.columns import numeric_frame
-from truelift.quasi.result import Figure, QuasiAnalysis, Table, dropped_diagnostic, effect_estimate
+from truelift.quasi.result import (
+    WEAK_F,
+    Figure,
+    QuasiAnalysis,
+    Table,
+    dropped_diagnostic,
+    effect_estimate,
+    first_stage_status,
+)
 from truelift.results import Diagnostic, Estimate, Provenance, Status, Verdict
 
 KERNELS = {"triangular": "tri", "epanechnikov": "epa", "uniform": "uni"}
@@ -47,8 +55,6 @@ BINS_PER_SIDE = 20
 DENSITY_ALPHA = 0.05
 DENSITY_FAIL = 0.01
 BALANCE_ALPHA = 0.05
-WEAK_F = 10.0
-FAIL_F = 5.0
 
 
 def rd(
@@ -399,21 +405,14 @@ def _first_stage(fit: Any, treatment: str, level: float, n_r: int, n_l: int) -> 
 
 
 def _first_stage_diagnostic(f_stat: float, jump: float, treatment: str) -> Diagnostic:
-    if f_stat >= WEAK_F:
-        status, msg = (
-            Status.OK,
-            (
-                f"crossing the cutoff moves {treatment!r} by {jump:.3g} (first-stage "
-                f"F = {f_stat:.1f}): a strong first stage."
-            ),
-        )
+    status = first_stage_status(f_stat)
+    if status is Status.OK:
+        msg = (f"crossing the cutoff moves {treatment!r} by {jump:.3g} (first-stage "
+               f"F = {f_stat:.1f}): a strong first stage.")
     else:
-        status = Status.WARN if f_stat >= FAIL_F else Status.FAIL
-        msg = (
-            f"crossing the cutoff barely moves {treatment!r} (jump {jump:.3g}, first-stage F = "
-            f"{f_stat:.1f} < {WEAK_F:g}): the fuzzy estimate divides by a number close to zero, so it "
-            "is unstable and its interval unreliable."
-        )
+        msg = (f"crossing the cutoff barely moves {treatment!r} (jump {jump:.3g}, first-stage F = "
+               f"{f_stat:.1f} < {WEAK_F:g}): the fuzzy estimate divides by a number close to zero, so it "
+               "is unstable and its interval unreliable.")
     return Diagnostic(name="first_stage_f", value=f_stat, threshold=WEAK_F, status=status, message=msg)
 
 

@@ -27,7 +27,7 @@ import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from truelift.results import Analysis, Diagnostic, Estimate, Provenance, Verdict, _ToDict
+from truelift.results import Analysis, Diagnostic, Estimate, Provenance, Status, Verdict, _ToDict
 
 FIGURE_KINDS = {
     "event_study": "x: event time; value, lower, upper per series (optional 'series' labels); "
@@ -214,8 +214,6 @@ def effect_estimate(*, outcome: str, estimand: str, method: str, value: float, s
 
 def dropped_diagnostic(dropped: Mapping[str, int], rows_read: int) -> Diagnostic | None:
     """A WARN that names every reason rows were dropped and how many; ``None`` when none were."""
-    from truelift.results import Status
-
     total = sum(dropped.values())
     if not total:
         return None
@@ -223,3 +221,14 @@ def dropped_diagnostic(dropped: Mapping[str, int], rows_read: int) -> Diagnostic
     return Diagnostic(name="rows_dropped", value=total, threshold=0, status=Status.WARN,
                       message=f"{total} of {rows_read} rows were dropped ({reasons}); the estimate "
                               "describes the remaining rows.")
+
+
+WEAK_F = 10.0
+"""A first-stage F below this is a weak instrument (Staiger & Stock 1997's rule of thumb): WARN."""
+FAIL_F = 5.0
+"""A first-stage F below this: FAIL (the estimate's bias and interval are not to be trusted)."""
+
+
+def first_stage_status(f: float) -> Status:
+    """OK at ``F >= WEAK_F``, WARN at ``FAIL_F <= F < WEAK_F``, FAIL below (IV and fuzzy RD)."""
+    return Status.OK if f >= WEAK_F else Status.WARN if f >= FAIL_F else Status.FAIL
