@@ -22,13 +22,18 @@ class Status(enum.StrEnum):
     """How a diagnostic (or a whole analysis) came out."""
 
     OK = "ok"
+    INFO = "info"
     WARN = "warn"
     FAIL = "fail"
 
     @staticmethod
     def worst(statuses: Any) -> Status:
-        """The worst of several statuses (``OK`` when there are none)."""
-        order = {Status.OK: 0, Status.WARN: 1, Status.FAIL: 2}
+        """The worst of several statuses (``OK`` when there are none).
+
+        ``INFO`` is context (e.g. a sensitivity analysis): it never moves a verdict, so it ranks
+        with ``OK``; the verdict is PASS, WARN or FAIL.
+        """
+        order = {Status.OK: 0, Status.INFO: 0, Status.WARN: 1, Status.FAIL: 2}
         out = Status.OK
         for s in statuses:
             if order[Status(s)] > order[out]:
@@ -177,7 +182,8 @@ class Verdict(_ToDict):
     ) -> Verdict:
         """Derive the verdict from diagnostics: the worst status, reasons from those not OK."""
         status = Status.worst(d.status for d in diagnostics)
-        reasons = tuple(d.message for d in diagnostics if d.status is not Status.OK)
+        reasons = tuple(d.message for d in diagnostics
+                        if Status(d.status) in (Status.WARN, Status.FAIL))
         if status is Status.OK:
             headline = f"{subject}: PASS. Every diagnostic is within its threshold."
         elif status is Status.WARN:

@@ -16,7 +16,7 @@ from truelift.observational.balance import SMD_FAIL, SMD_OK
 from truelift.report import format as fmt
 from truelift.results import Diagnostic, Estimate, Status
 
-STATUS_LABEL = {Status.OK: "PASS", Status.WARN: "WARN", Status.FAIL: "FAIL"}
+STATUS_LABEL = {Status.OK: "PASS", Status.INFO: "INFO", Status.WARN: "WARN", Status.FAIL: "FAIL"}
 TEST_LABEL = {"placebo_treatment": "placebo treatment", "random_common_cause": "random common cause"}
 _SCOPE = {"ATT": "Among the treated (ATT)", "ATE": "Across all units (ATE)",
           "ATC": "Among the untreated (ATC)"}
@@ -105,7 +105,7 @@ def _diag(d: Diagnostic) -> dict[str, str]:
 
 def reasons(analysis: Any) -> list[dict[str, str]]:
     """Every diagnostic that is not OK, failures first."""
-    order = {Status.FAIL: 0, Status.WARN: 1}
+    order = {Status.FAIL: 0, Status.WARN: 1, Status.INFO: 2}
     bad = [d for d in analysis.diagnostics if Status(d.status) is not Status.OK]
     return [_diag(d) for d in sorted(bad, key=lambda d: order[Status(d.status)])]
 

@@ -43,7 +43,7 @@ def all_diagnostics(analysis: Any) -> list[Diagnostic]:
 
 def reasons(analysis: Any) -> list[dict[str, str]]:
     """Every diagnostic that is not OK, failures first."""
-    order = {Status.FAIL: 0, Status.WARN: 1}
+    order = {Status.FAIL: 0, Status.WARN: 1, Status.INFO: 2}
     bad = [d for d in all_diagnostics(analysis) if Status(d.status) is not Status.OK]
     return [_diag(d) for d in sorted(bad, key=lambda d: order[Status(d.status)])]
 

@@ -15,7 +15,7 @@ from typing import Any
 from truelift.report import experiment as exp_view
 from truelift.report import observational as obs_view
 
-STATUS_STYLE = {"ok": "bold green", "warn": "bold yellow", "fail": "bold red"}
+STATUS_STYLE = {"ok": "bold green", "info": "bold blue", "warn": "bold yellow", "fail": "bold red"}
 WIDTH = 110
 
 
@@ -124,7 +124,7 @@ def _observational(analysis: Any) -> Any:
     else:
         body = Text("Every diagnostic is within its threshold.")
     counts = v["n_diagnostics"]
-    parts.append(_panel(body, f"Why: {counts['fail']} fail, {counts['warn']} warn, "
+    parts.append(_panel(body, f"Why: {counts['fail']} fail, {counts['warn']} warn, {counts['info']} info, "
                               f"{counts['ok']} ok"))
 
     # 4. Overlap.

@@ -52,7 +52,7 @@ def all_diagnostics(analysis: Any) -> list[Diagnostic]:
 
 def reasons(analysis: Any) -> list[dict[str, str]]:
     """Every diagnostic that is not OK, failures first."""
-    order = {Status.FAIL: 0, Status.WARN: 1}
+    order = {Status.FAIL: 0, Status.WARN: 1, Status.INFO: 2}
     bad = [d for d in all_diagnostics(analysis) if Status(d.status) is not Status.OK]
     return [_diag(d) for d in sorted(bad, key=lambda d: order[Status(d.status)])]
 
@@ -489,7 +489,8 @@ def rich_summary(analysis: Any) -> Any:
     parts.append(_panel(_table(None, [("", "left"), ("check", "left"), ("message", "left")],
                                [[_status(d["status"], d["label"]), d["name"], d["message"]]
                                 for d in v["diagnostics"]]),
-                        f"Diagnostics: {counts['fail']} fail, {counts['warn']} warn, {counts['ok']} ok"))
+                        f"Diagnostics: {counts['fail']} fail, {counts['warn']} warn, "
+                        f"{counts['info']} info, {counts['ok']} ok"))
     parts.append(_panel(_kv(v["data"]), "Data", style="dim"))
     return Group(*parts)
 
