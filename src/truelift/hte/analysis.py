@@ -48,7 +48,7 @@ from truelift.hte.segments import (
 )
 from truelift.inference.influence import covariance_from_influence
 from truelift.inference.normal import effect_from_means
-from truelift.observational.crossfit import fold_ids
+from truelift.nuisance.crossfit import fold_ids
 from truelift.results import Analysis, Diagnostic, Estimate, Provenance, Status, Verdict, _ToDict
 
 Progress = Callable[[str, int, int], None]

@@ -39,7 +39,7 @@ from scipy.stats import norm
 
 from truelift.errors import MethodError
 from truelift.hte.learners import CausalForest, FittedCATE, _seed, _validate
-from truelift.observational.crossfit import fold_ids
+from truelift.nuisance.crossfit import fold_ids
 
 if TYPE_CHECKING:
     from econml.grf import CausalForest as GRFForest

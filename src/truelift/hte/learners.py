@@ -37,7 +37,7 @@ is known, e.g. in a randomized test; it is then used as given. Otherwise it is e
 cross-fitted logistic regression (the same folds as the learner) and **clipped to [0.01, 0.99]**.
 
 Honest scores: ``FittedCATE.oof`` holds out-of-fold CATE for the training rows. For every learner
-the folds (stratified by arm, :func:`truelift.observational.crossfit.fold_ids`) are used to fit the
+the folds (stratified by arm, :func:`truelift.nuisance.crossfit.fold_ids`) are used to fit the
 whole learner without fold ``k`` and score fold ``k``; ``predict`` uses a final fit on all rows.
 For the DR- and R-learners the nuisances are cross-fitted once (so each row's pseudo-outcome or
 residual comes from models that never saw it) and the second-stage regression is cross-fitted over
@@ -56,7 +56,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from truelift.errors import DataError, MethodError
-from truelift.observational.crossfit import cross_predict, fold_ids
+from truelift.nuisance.crossfit import cross_predict, fold_ids
 from truelift.observational.propensity import LogisticPropensity
 
 PROPENSITY_CLIP = (0.01, 0.99)

@@ -29,7 +29,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from truelift.observational.crossfit import cross_predict
+from truelift.nuisance.crossfit import cross_predict
 
 CLIP = 0.01
 

@@ -1,0 +1,135 @@
+"""Nuisance models chosen once by out-of-fold loss: the choice follows the data and is reported."""
+
+import numpy as np
+import pytest
+from scipy.special import expit
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LinearRegression
+
+from truelift.errors import MethodError
+from truelift.nuisance.folds import hash_folds, id_keys
+from truelift.nuisance.learners import Boosted, PenalizedLogistic, Ridge, log_loss
+from truelift.nuisance.select import crossfit_outcome, crossfit_propensity, select
+
+N = 3_000
+
+
+def _folds(t, k=5):
+    return hash_folds(id_keys(np.arange(t.shape[0])), t, k)
+
+
+@pytest.fixture(scope="module")
+def linear_case():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(N, 6))
+    t = (rng.random(N) < expit(x[:, 0] - 0.5 * x[:, 1])).astype(int)
+    return x, t
+
+
+@pytest.fixture(scope="module")
+def step_case():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(N, 6))
+    t = (rng.random(N) < np.where(np.abs(x[:, 0]) < 0.7, 0.85, 0.15)).astype(int)
+    return x, t
+
+
+def test_logistic_wins_on_a_logistic_propensity(linear_case):
+    x, t = linear_case
+    e, choice = crossfit_propensity(x, t, _folds(t))
+    assert choice.chosen == "logistic"
+    assert {c.name for c in choice.candidates} == {"logistic", "gbm"}
+    assert choice.loss == pytest.approx(log_loss(t, e))
+    assert choice.loss < choice.constant_loss
+
+
+def test_boosting_wins_on_a_nonmonotone_propensity(step_case):
+    x, t = step_case
+    _, choice = crossfit_propensity(x, t, _folds(t))
+    assert choice.chosen == "gbm"
+    logistic = next(c for c in choice.candidates if c.name == "logistic")
+    assert choice.loss < logistic.loss - 0.05
+
+
+def test_scores_stay_off_zero_and_one_where_the_mle_diverges():
+    # 60 rare one-hot columns: some are (by chance) all treated, so the unpenalized fit runs off
+    # to scores of 0/1 while the true propensity stays within [0.2, 0.9].
+    from truelift.observational.propensity import LogisticPropensity
+
+    rng = np.random.default_rng(2)
+    x = (rng.random((800, 60)) < 0.02).astype(float)
+    t = (rng.random(800) < expit(-0.5 + 0.8 * x[:, :5].sum(axis=1))).astype(int)
+    t[x[:, 7] == 1] = 1                                      # quasi-separation on one column
+    mle = LogisticPropensity().fit(x, t).scores
+    e, _ = crossfit_propensity(x, t, _folds(t), "logistic")
+    assert min(mle.min(), 1 - mle.max()) < 1e-4
+    assert e.min() > 0.02 and e.max() < 0.98
+
+
+def test_same_seed_same_choice_and_scores(step_case):
+    x, t = step_case
+    a, ca = crossfit_propensity(x, t, _folds(t), seed=4)
+    b, cb = crossfit_propensity(x, t, _folds(t), seed=4)
+    assert ca == cb and np.array_equal(a, b)
+
+
+def test_out_of_fold_predictions_do_not_use_their_own_rows(linear_case):
+    x, t = linear_case
+    folds = _folds(t)
+    y = t.astype(float)
+    poisoned = y.copy()
+    poisoned[folds == 0] = 1.0 - poisoned[folds == 0]     # relabel the rows of fold 0 only
+    a = PenalizedLogistic(c=1.0).crossfit(x, y, np.ones(N, bool), folds, binary=True, seed=0)
+    b = PenalizedLogistic(c=1.0).crossfit(x, poisoned, np.ones(N, bool), folds, binary=True,
+                                          seed=0)
+    # fold 0 is scored by a model that never saw it; every other fold's model saw the change
+    assert np.allclose(a.predictions[folds == 0], b.predictions[folds == 0], atol=1e-10)
+    assert not np.allclose(a.predictions[folds == 1], b.predictions[folds == 1], atol=1e-3)
+
+
+def test_outcome_choice_pools_both_arms_and_offers_two_part_for_revenue():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(N, 4))
+    t = (rng.random(N) < 0.5).astype(int)
+    buy = rng.random(N) < expit(-1 + 2.0 * x[:, 0] + 0.5 * t)
+    y = np.where(buy, np.exp(1 + 0.8 * x[:, 1] + 0.3 * rng.normal(size=N)), 0.0)
+    m1, m0, choice = crossfit_outcome(x, y, t, _folds(t), binary=False, target="revenue")
+    assert {c.name for c in choice.candidates} == {"linear", "gbm", "gbm_linear", "two_part"}
+    assert choice.chosen != "linear"                      # a nonlinear surface
+    tb = t == 1
+    pooled = (np.square(y[tb] - m1[tb]).sum() + np.square(y[~tb] - m0[~tb]).sum()) / N
+    assert choice.loss == pytest.approx(pooled)
+    assert m1.shape == m0.shape == (N,)
+
+
+def test_a_users_model_is_used_and_its_loss_reported(linear_case):
+    x, t = linear_case
+    _, choice = crossfit_propensity(x, t, _folds(t), RandomForestClassifier(n_estimators=20,
+                                                                             random_state=0))
+    assert choice.chosen == "custom:RandomForestClassifier" and len(choice.candidates) == 1
+    with pytest.raises(MethodError, match="predict_proba"):
+        crossfit_propensity(x, t, _folds(t), LinearRegression())
+
+
+def test_large_data_tunes_on_a_stated_subsample(linear_case):
+    x, t = linear_case
+    _, choice = crossfit_propensity(x, t, _folds(t), max_tune=1_000)
+    assert choice.rows == N and 990 <= choice.rows_tuned <= 1_010
+
+
+def test_every_candidate_failing_is_one_clear_error(linear_case):
+    x, t = linear_case
+
+    class Broken(Ridge):
+        def crossfit(self, *a, **k):
+            raise MethodError("singular")
+
+    with pytest.raises(MethodError, match="no nuisance model could be fitted for y"):
+        select(x, t.astype(float), [np.ones(N, bool)], _folds(t), [Broken()], binary=False,
+               target="y", seed=0)
+
+
+def test_boosting_rounds_follow_early_stopping(step_case):
+    x, t = step_case
+    fit = Boosted().crossfit(x, t.astype(float), np.ones(N, bool), _folds(t), binary=True, seed=0)
+    assert 1 <= fit.settings["rounds"] < Boosted().max_rounds
