@@ -225,8 +225,9 @@ def observe(
                                                      "all; repeat or comma list; the first is "
                                                      "primary. [default: all]")] = None,
     estimand: Annotated[str, typer.Option(help="att, ate or atc.")] = "att",
-    propensity: Annotated[str, typer.Option(help="Propensity model: logistic or gbm.")] =
-        "logistic",
+    propensity: Annotated[str, typer.Option(
+        help="Propensity model: auto (penalized logistic or LightGBM, whichever has the lower "
+             "out-of-fold log loss), logistic, gbm or mle (unpenalized).")] = "auto",
     trim: Annotated[str, typer.Option(help="none, crump, or LOW,HIGH score bounds.")] = "none",
     caliper: Annotated[str, typer.Option(help="Matching caliper in SDs of the logit score, "
                                          "or none.")] = "0.2",

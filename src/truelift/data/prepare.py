@@ -104,6 +104,8 @@ class Prepared:
         levels: for each categorical covariate, the integer code of each row (for exact matching).
         level_labels: for each categorical covariate, the label of each code.
         ids: unit identifiers, or ``None``.
+        keys: each row's hash key once :func:`truelift.nuisance.folds.canonicalize` has put
+            the rows in hash order; ``None`` before.
         rows_dropped: rows set aside per reason; the reasons are disjoint, so they add up.
         missing_by_column: missing values per covariate (one row may miss several).
     """
@@ -124,6 +126,7 @@ class Prepared:
     source: str
     arms: tuple[Any, ...] = (0, 1)
     level_labels: Mapping[str, tuple[Any, ...]] = dataclasses.field(default_factory=dict)
+    keys: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -154,7 +157,21 @@ class Prepared:
             x=self.x[keep],
             levels={k: v[keep] for k, v in self.levels.items()},
             ids=None if self.ids is None else self.ids[keep],
+            keys=None if self.keys is None else self.keys[keep],
             rows_dropped=dropped,
+        )
+
+    def take(self, index: np.ndarray) -> Prepared:
+        """A new Prepared with the rows at ``index``, in that order (nothing counted as dropped)."""
+        index = np.asarray(index)
+        return dataclasses.replace(
+            self,
+            t=self.t[index],
+            y={k: v[index] for k, v in self.y.items()},
+            x=self.x[index],
+            levels={k: v[index] for k, v in self.levels.items()},
+            ids=None if self.ids is None else self.ids[index],
+            keys=None if self.keys is None else self.keys[index],
         )
 
     def with_treatment(self, t: np.ndarray) -> Prepared:

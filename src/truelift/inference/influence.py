@@ -24,7 +24,8 @@ def covariance_from_influence(phi: np.ndarray) -> np.ndarray:
 
 
 def logistic_score_correction(
-    x: np.ndarray, t: np.ndarray, e: np.ndarray, dpsi_dbeta: np.ndarray
+    x: np.ndarray, t: np.ndarray, e: np.ndarray, dpsi_dbeta: np.ndarray,
+    ridge: np.ndarray | None = None,
 ) -> np.ndarray:
     """The term that estimating the propensity by logistic regression adds to an estimating function.
 
@@ -39,10 +40,19 @@ def logistic_score_correction(
     which is why an estimated propensity gives IPW a smaller variance than a known one
     (Hirano, Imbens & Ridder 2003). ``dpsi_dbeta`` is ``A`` (``k x p``, averaged over units).
     Returns the ``n x k`` term ``s H^{-1} A'`` to add to ``psi``.
+
+    ``ridge`` (length p, per unit of the mean score) handles an L2-penalized fit, whose estimating
+    equation is ``mean(s_i) - ridge * beta = 0``: ``H`` gains ``diag(ridge)`` and each unit's score
+    ``- ridge * beta`` (sandwich at a fixed penalty). ``beta`` is recovered from the same equation,
+    so pass ``ridge`` only with the scores of that fit.
     """
     n = x.shape[0]
     w = e * (1.0 - e)
     hess = (x * w[:, None]).T @ x / n
     score = x * (t - e)[:, None]
+    if ridge is not None:
+        ridge = np.asarray(ridge, dtype=float)
+        hess = hess + np.diag(ridge)
+        score = score - score.mean(axis=0)  # mean(s_i) = ridge * beta at the penalized solution
     sol = np.linalg.solve(hess, np.atleast_2d(dpsi_dbeta).T)  # p x k
     return score @ sol

@@ -18,6 +18,8 @@ from truelift import __version__
 from truelift.data.prepare import Prepared, Roles, check_arms, prepare
 from truelift.errors import MethodError
 from truelift.impact.projection import Projection, project_linear
+from truelift.nuisance.folds import canonicalize, hash_folds
+from truelift.nuisance.select import NuisanceChoice
 from truelift.observational.aipw import AIPW
 from truelift.observational.balance import Balance, balance_table
 from truelift.observational.base import Fit, Method, Progress
@@ -31,14 +33,23 @@ from truelift.observational.overlap import (
     trim_mask,
 )
 from truelift.observational.propensity import (
-    BoostedPropensity,
+    AutoPropensity,
     FittedPropensity,
-    LogisticPropensity,
     propensity_model,
 )
-from truelift.observational.refutation import Refutation, placebo_treatment, random_common_cause
+from truelift.observational.refutation import (
+    Refutation,
+    placebo_final_stage,
+    placebo_treatment,
+    random_common_cause,
+)
 from truelift.observational.regression import Regression
-from truelift.observational.rosenbaum import RosenbaumBounds, rosenbaum_bounds
+from truelift.observational.rosenbaum import (
+    MIN_PAIRS,
+    RosenbaumBounds,
+    informative_pairs,
+    rosenbaum_bounds,
+)
 from truelift.observational.sensitivity import EValue, evalue
 from truelift.observational.weighting import IPW
 from truelift.results import Analysis, Diagnostic, Estimate, Provenance, Status, Verdict, _ToDict
@@ -75,7 +86,8 @@ class ObservationalAnalysis(Analysis):
     """Result of :func:`observe`. Renders in a notebook, the terminal, HTML and JSON.
 
     ``estimates`` holds one :class:`Estimate` per outcome and method; ``primary`` names the
-    method whose estimate heads the summary; ``naive`` holds the unadjusted comparison on all
+    method whose estimate heads the summary; ``nuisance`` the propensity and outcome models
+    chosen by out-of-fold loss, with every candidate's loss; ``naive`` holds the unadjusted comparison on all
     rows read (before any trimming: it is the figure a naive readout would report).
     """
 
@@ -90,6 +102,7 @@ class ObservationalAnalysis(Analysis):
     naive: tuple[Estimate, ...]
     estimates: tuple[Estimate, ...]
     propensity: PropensitySummary
+    nuisance: tuple[NuisanceChoice, ...]
     balance: tuple[Balance, ...]
     evalues: tuple[EValue, ...]
     rosenbaum: tuple[RosenbaumBounds, ...]
@@ -208,7 +221,7 @@ def observe(
     categorical: Sequence[str] = (),
     method: str | Sequence[Any] | Any = "all",
     estimand: str = "ATT",
-    propensity: str | LogisticPropensity | BoostedPropensity = "logistic",
+    propensity: Any = "auto",
     trim: str | tuple[float, float] | None = None,
     level: float = 0.95,
     seed: int = 0,
@@ -231,10 +244,15 @@ def observe(
         method: ``"all"``, a key of :data:`METHODS`, or method instances (e.g.
             ``Matching(k=2, caliper=0.1, exact=("device_type",))``); the first is primary.
         estimand: ``"ATT"`` (default), ``"ATE"`` or ``"ATC"``.
-        propensity: ``"logistic"`` (default), ``"gbm"`` or a model instance.
+        propensity: ``"auto"`` (default: penalized logistic or LightGBM, whichever has the lower
+            out-of-fold log loss), ``"logistic"``, ``"gbm"``, ``"mle"`` (unpenalized), or a
+            scikit-learn classifier. Outcome models are chosen the same way per outcome (see
+            :class:`~truelift.observational.aipw.AIPW`); every choice and candidate loss is in
+            ``result.nuisance``.
         trim: ``None``, ``"crump"`` (Crump et al. 2009) or ``(low, high)`` score bounds; trimmed
             units are counted and the propensity is refitted on the rest.
-        seed: seeds every random step (cross-fitting folds, refutations).
+        seed: seeds every random step (the salt of the hash that assigns cross-fitting folds,
+            the models' seeds, refutations); any row order gives the same numbers.
         drop_missing: drop (and count) rows with a missing covariate instead of failing.
         customers, rollout: project the effect to ``customers * rollout`` treated customers.
         progress: ``progress(step, done, total)`` callback for long work.
@@ -268,11 +286,14 @@ def observe(
             progress(step, done, steps)
 
     prepared = prepare(data, roles, drop_missing=drop_missing)
+    # Hash order: any row order of the same data gives the same folds, fits and numbers.
+    prepared, _ = canonicalize(prepared, salt=seed)
     tick("read and validate")
     seeds = np.random.SeedSequence(seed).spawn(len(methods) + 3)
     naive = naive_difference(prepared, level)
+    nuisance_seed = int(np.random.default_rng(seeds[-1]).integers(2**31 - 1))
 
-    fitted = pmodel.fit(prepared.x, prepared.t, np.random.default_rng(seeds[-1]))
+    fitted = _fit_propensity(pmodel, prepared, nuisance_seed)
     n_before = prepared.n
     trim_rule = "none" if trim is None else (trim if isinstance(trim, str) else f"{trim}")
     overlap_before: Overlap | None = None
@@ -281,7 +302,7 @@ def observe(
         keep = trim_mask(fitted.scores, trim)
         prepared = prepared.subset(keep, f"trimmed ({trim_rule})")
         check_arms(prepared.t, roles.treatment, 10)
-        fitted = pmodel.fit(prepared.x, prepared.t, np.random.default_rng(seeds[-1]))
+        fitted = _fit_propensity(pmodel, prepared, nuisance_seed)
     trimmed = n_before - prepared.n
     _check_separation(fitted, prepared)
     tick("propensity")
@@ -327,11 +348,11 @@ def observe(
                 # Sensitivity of an effect that is not significant is moot: say so, no bounds.
                 rosen_notes.append(Diagnostic(
                     name=f"rosenbaum_gamma_{est.outcome}", value=1.0, threshold=None,
-                    status=Status.OK,
+                    status=Status.INFO,
                     message=f"{est.outcome}: the matched estimate is not significant "
                             f"(p = {est.pvalue:.2g}), so there is no effect for hidden bias to "
                             "explain away; no Rosenbaum bounds computed"))
-            elif int(np.count_nonzero(diffs)) >= 10:
+            elif informative_pairs(diffs) >= MIN_PAIRS:
                 rosen.append(rosenbaum_bounds(
                     diffs, alpha=1 - level, outcome=est.outcome,
                     alternative="greater" if est.value > 0 else "less"))
@@ -339,27 +360,18 @@ def observe(
 
     refutations: list[Refutation] = []
     if refute:
-        primary_method = methods[0]
-        primary_seed = seeds[0]
-
-        def rerun(d: Prepared) -> tuple[Estimate, ...]:
-            fp: FittedPropensity = pmodel.fit(d.x, d.t, np.random.default_rng(seeds[-1]))
-            return primary_method.estimate(d, estimand=estimand, level=level, propensity=fp,
-                                           rng=np.random.default_rng(primary_seed)).estimates
-
-        ref_rng = np.random.default_rng(seeds[-2])
-        refutations.extend(placebo_treatment(prepared, rerun, primary.estimates, ref_rng,
-                                             reps=placebo_reps))
-        tick("placebo")
-        refutations.extend(random_common_cause(prepared, rerun, primary.estimates, ref_rng))
-        tick("random common cause")
+        refutations.extend(_refute(prepared, methods[0], primary, fitted, pmodel, estimand=estimand,
+                                   level=level, seeds=seeds, nuisance_seed=nuisance_seed,
+                                   placebo_reps=placebo_reps, tick=tick))
 
     projections: tuple[Projection, ...] = ()
     if customers is not None:
         projections = tuple(project_linear(e, customers=customers, rollout=rollout)
                             for e in primary.estimates)
 
-    diagnostics: list[Diagnostic] = list(overlap.diagnostics)
+    choices = _nuisance_choices(fitted, fits)
+    diagnostics: list[Diagnostic] = [*(_choice_diagnostic(c) for c in choices),
+                                     *overlap.diagnostics]
     if not fitted.converged:
         diagnostics.append(Diagnostic(
             name="propensity_converged", value=0.0, status=Status.FAIL,
@@ -389,7 +401,8 @@ def observe(
               "covariates": list(roles.covariates), "treated": treated, "id": id,
               "categorical": list(categorical), "methods": [m.name for m in methods],
               "method_settings": {m.name: _settings(m) for m in methods},
-              "estimand": estimand, "propensity": fitted.model, "trim": trim_rule,
+              "estimand": estimand, "propensity": fitted.model,
+              "nuisance_models": {c.target: c.chosen for c in choices}, "trim": trim_rule,
               "level": level, "drop_missing": drop_missing, "refute": refute,
               "placebo_reps": placebo_reps, "customers": customers, "rollout": rollout,
               "dropped_covariates": dict(prepared.dropped_covariates),
@@ -404,15 +417,110 @@ def observe(
         roles=roles, binary=dict(prepared.binary), estimand=estimand, level=level,
         primary=primary.method,
         methods=tuple(m.name for m in methods), naive=naive, estimates=estimates,
-        propensity=psum, balance=tuple(balances), evalues=evalues, rosenbaum=tuple(rosen),
+        propensity=psum, nuisance=choices, balance=tuple(balances), evalues=evalues,
+        rosenbaum=tuple(rosen),
         refutations=tuple(refutations), projections=projections,
         diagnostics=tuple(diagnostics), verdict=verdict, provenance=prov, matches=matches)
 
 
+FOLDS = 5
+"""Cross-fitting folds of the analysis (the propensity; AIPW's own ``folds`` for its outcomes)."""
+
+
+def _fit_propensity(pmodel: Any, data: Prepared, seed: int) -> FittedPropensity:
+    """Fit the propensity model on the analysis's hash folds."""
+    if isinstance(pmodel, AutoPropensity):
+        folds = hash_folds(data.keys, data.t, pmodel.folds)
+        return pmodel.fit(data.x, data.t, folds=folds, seed=seed)
+    return pmodel.fit(data.x, data.t, np.random.default_rng(seed))
+
+
+def _nuisance_choices(fitted: FittedPropensity, fits: Sequence[Fit]) -> tuple[NuisanceChoice, ...]:
+    """The propensity's choice, then each outcome's (from the AIPW fit, when one ran)."""
+    out: list[NuisanceChoice] = [] if fitted.choice is None else [fitted.choice]
+    for f in fits:
+        extra = getattr(f.extra, "choices", None)
+        if extra:
+            out.extend(extra)
+    return tuple(out)
+
+
+def _choice_diagnostic(choice: NuisanceChoice) -> Diagnostic:
+    """Which model was chosen for a nuisance, against the other candidates (information)."""
+    others = ", ".join(f"{c.name} {c.loss:.4g}" if c.error is None else f"{c.name} failed"
+                       for c in choice.candidates if c.name != choice.chosen)
+    what = "propensity model" if choice.target == "propensity" else f"{choice.target}: outcome model"
+    sub = (f"; tuned on {choice.rows_tuned:,} of {choice.rows:,} rows"
+           if choice.rows_tuned < choice.rows else "")
+    return Diagnostic(
+        name=f"nuisance_{choice.target}", value=choice.loss, threshold=None, status=Status.INFO,
+        message=(f"{what} {choice.chosen}, chosen by out-of-fold {choice.loss_name} "
+                 f"{choice.loss:.4g}" + (f" (against {others}" if others else " (") +
+                 f"; a constant gives {choice.constant_loss:.4g}){sub}"))
+
+
+def _refute(data: Prepared, method: Method, primary: Fit, fitted: FittedPropensity, pmodel: Any,
+            *, estimand: str, level: float, seeds: Sequence[np.random.SeedSequence],
+            nuisance_seed: int, placebo_reps: int, tick: Any) -> list[Refutation]:
+    """Placebo treatment and random common cause for the primary method.
+
+    AIPW's placebo reuses its fitted nuisances (only the final stage is re-run); other methods and
+    the random common cause re-run the pipeline with the models already chosen (no re-selection).
+    """
+    ref_rng = np.random.default_rng(seeds[-2])
+    fixed_p = _fixed_propensity(pmodel, fitted)
+    fixed_m = _fixed_method(method, primary)
+
+    def rerun(d: Prepared) -> tuple[Estimate, ...]:
+        fp = _fit_propensity(fixed_p, d, nuisance_seed)
+        return fixed_m.estimate(d, estimand=estimand, level=level, propensity=fp,
+                                rng=np.random.default_rng(seeds[0])).estimates
+
+    out: list[Refutation] = []
+    extra = primary.extra
+    if primary.method == "aipw" and getattr(extra, "outcome_means", None):
+        out.extend(placebo_final_stage(data, extra.e, extra.outcome_means, primary.estimates,
+                                       ref_rng, estimand=estimand, level=level,
+                                       reps=max(placebo_reps, 20)))
+    else:
+        out.extend(placebo_treatment(data, rerun, primary.estimates, ref_rng, reps=placebo_reps))
+    tick("placebo")
+    out.extend(random_common_cause(data, rerun, primary.estimates, ref_rng))
+    tick("random common cause")
+    return out
+
+
+def _fixed_propensity(pmodel: Any, fitted: FittedPropensity) -> Any:
+    """The propensity model with its choice fixed (the chosen candidate only)."""
+    if not isinstance(pmodel, AutoPropensity) or fitted.choice is None:
+        return pmodel
+    chosen = fitted.choice.chosen
+    spec = pmodel.spec if chosen.startswith("custom") else chosen
+    return dataclasses.replace(pmodel, spec=spec)
+
+
+def _fixed_method(method: Method, fit: Fit) -> Method:
+    """AIPW with each outcome's model fixed to the one chosen; other methods as they are."""
+    choices = getattr(fit.extra, "choices", None)
+    if not isinstance(method, AIPW) or not choices:
+        return method
+    spec = method.outcome_model
+    mapping = {c.target: (spec.get(c.target, "auto") if isinstance(spec, dict) else spec)
+               if c.chosen.startswith("custom") else c.chosen
+               for c in choices if c.target != "propensity"}
+    return dataclasses.replace(method, outcome_model=mapping)
+
+
 def _check_separation(fitted: FittedPropensity, data: Prepared) -> None:
-    """Stop with one plain message when the covariates separate the arms (scores of 0 or 1)."""
+    """Stop with one plain message when the covariates separate the arms.
+
+    Separation shows as scores of exactly 0 or 1 (an unpenalized fit) or as score ranges of the
+    two arms that do not overlap at all (any model).
+    """
     e = fitted.scores
-    if fitted.converged and bool(((e > 0.0) & (e < 1.0)).all()):
+    tb = data.t.astype(bool)
+    disjoint = bool(e[tb].min() > e[~tb].max() or e[~tb].min() > e[tb].max())
+    if fitted.converged and bool(((e > 0.0) & (e < 1.0)).all()) and not disjoint:
         return
     before = balance_table(data.x, data.x_names, data.t, None, "none")
     worst = max(before.rows, key=lambda r: abs(r.smd_before))

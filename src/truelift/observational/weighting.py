@@ -11,8 +11,9 @@ weights of Imbens 2004). Each mean solves ``sum_i w_i (Y_i - mu) = 0``; its infl
 is ``w_i (Y_i - mu) / mean(w)``. When the propensity is a logistic regression, the term from
 estimating it is added by stacking its score equations (Lunceford & Davidian 2004), so the
 standard error is the one of statsmodels' ``TreatmentEffect.ipw`` (a GMM fit of the same
-equations). With a cross-fitted boosted propensity no such term exists and the plain influence
-function is used.
+equations); for the penalized logistic fit that the default chooses most often, the penalty
+enters the sandwich at its chosen value. With a cross-fitted boosted propensity no such term
+exists and the plain influence function is used (se_kind says so).
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def ipw_influence(
         x = design
         a = np.vstack([((d1 * (y - mu1))[:, None] * x).mean(axis=0),
                        ((d0 * (y - mu0))[:, None] * x).mean(axis=0)])
-        psi = psi + logistic_score_correction(x, t, e, a)
+        psi = psi + logistic_score_correction(x, t, e, a, ridge=propensity.ridge)
     phi = psi / np.array([w1.mean(), w0.mean()])
     return mu1, mu0, phi
 
@@ -107,12 +108,14 @@ class IPW:
         """Hájek IPW of every outcome for ``estimand``; ``rng`` is unused (deterministic)."""
         t = data.t
         design = logistic_design(propensity)
+        se_kind = ("influence_function" if design is not None
+                   else "influence_function_propensity_fixed")
         estimates = []
         for name in data.roles.outcomes:
             mu1, mu0, phi = ipw_influence(data.y[name], t, propensity, estimand, design)
             estimates.append(effect_from_means(
                 outcome=name, estimand=estimand, method=self.name, mu1=mu1, mu0=mu0,
-                cov=covariance_from_influence(phi), level=level, se_kind="influence_function",
+                cov=covariance_from_influence(phi), level=level, se_kind=se_kind,
                 n_treated=data.n_treated, n_control=data.n_control))
         weights = balancing_weights(propensity.scores, t, estimand)
         return Fit(method=self.name, estimand=estimand, estimates=tuple(estimates),

@@ -218,9 +218,13 @@ def rosenbaum_rows(analysis: Any) -> list[dict[str, Any]]:
         if r.capped:
             gamma = f"> {gamma}"
         p_at_1 = next((row.p_upper for row in r.table if row.gamma == 1.0), None)
+        sign = r.test == "sign"
         out.append({
             "outcome": r.outcome or fmt.MISSING,
             "gamma_star": gamma,
+            "test": "sign test (McNemar)" if sign else "signed-rank (Pratt)",
+            "pairs": (f"{fmt.count(r.n_pairs)} discordant" if sign else
+                      f"{fmt.count(r.n_pairs + r.n_zero)} ({fmt.count(r.n_zero)} tied)"),
             "n_pairs": fmt.count(r.n_pairs),
             "n_zero": fmt.count(r.n_zero),
             "alternative": "treated > control" if r.alternative == "greater"
@@ -228,7 +232,7 @@ def rosenbaum_rows(analysis: Any) -> list[dict[str, Any]]:
             "alpha": fmt.number(r.alpha, 2),
             "p_at_1": fmt.pvalue(p_at_1),
             "table": [(fmt.ratio(row.gamma), fmt.pvalue(row.p_upper),
-                       "fail" if row.p_upper > r.alpha else "ok") for row in r.table],
+                       "over" if row.p_upper > r.alpha else "") for row in r.table],
             **{k: v for k, v in _diag(r.diagnostic).items()
                if k in ("status", "label", "message")},
         })

@@ -149,9 +149,9 @@ def _observational(analysis: Any) -> Any:
                             for e in v["evalues"]]))
     if v["rosenbaum"]:
         sens.append(_table("Rosenbaum bounds (matched pairs)",
-                           [("outcome", "left"), "pairs", "Γ*", ("", "left"),
-                            ("reading", "left")],
-                           [[r["outcome"], r["n_pairs"], r["gamma_star"],
+                           [("outcome", "left"), ("pairs", "left"), ("test", "left"), "Γ*",
+                            ("", "left"), ("reading", "left")],
+                           [[r["outcome"], r["pairs"], r["test"], r["gamma_star"],
                              _status(r["status"], r["label"]), r["message"]]
                             for r in v["rosenbaum"]]))
     else:

@@ -70,7 +70,8 @@ def test_overlap_flags_units_outside_support():
     assert o.common_support == (pytest.approx(0.4), pytest.approx(0.6))
     assert o.n_outside_support == int(((e < 0.4) | (e > 0.6)).sum())
     byname = {d.name: d for d in o.diagnostics}
-    assert byname["share_outside_common_support"].status is Status.FAIL
+    # Outside the min-max support is context up to 20% of units, a warning beyond (58% here).
+    assert byname["share_outside_common_support"].status is Status.WARN
     assert "outside the common support" in byname["share_outside_common_support"].message
 
 
