@@ -198,12 +198,12 @@ class Ridge:
 class Boosted:
     """LightGBM; rounds by early stopping on the mean out-of-fold loss of the K folds."""
 
-    learning_rate: float = 0.05
+    learning_rate: float = 0.1
     num_leaves: int = 15
     min_data_in_leaf: int = 20
     lambda_l2: float = 1.0
     max_rounds: int = 2000
-    patience: int = 50
+    patience: int = 20
     objective: str | None = None
     linear_tree: bool = False
     name: ClassVar[str] = "gbm"
