@@ -49,6 +49,7 @@ from truelift.hte.segments import (
 from truelift.inference.influence import covariance_from_influence
 from truelift.inference.normal import effect_from_means
 from truelift.nuisance.crossfit import fold_ids
+from truelift.nuisance.folds import canonicalize
 from truelift.results import Analysis, Diagnostic, Estimate, Provenance, Status, Verdict, _ToDict
 
 Progress = Callable[[str, int, int], None]
@@ -236,6 +237,11 @@ def uplift(
     prepared = prepare(data, roles, drop_missing=drop_missing, min_per_arm=MIN_PER_ARM)
     arms = tuple(str(a) for a in prepared.arms)
     known = _known_propensity(data, prepared, propensity) if propensity is not None else None
+    # Hash order (truelift.nuisance.folds): any row order gives the same folds, fits and scores;
+    # the per-customer scores are put back in the caller's row order at the end.
+    prepared, order = canonicalize(prepared, salt=seed)
+    if known is not None:
+        known = known[order]
     t = np.asarray(prepared.t)
     k_arms = len(arms)
     _check_folds(t, arms, folds, treatment)
@@ -303,6 +309,9 @@ def uplift(
         cost=cost if not isinstance(cost, Mapping) else {str(k): v for k, v in cost.items()},
         max_customers=max_customers, max_spend=max_spend, segments=list(segments), folds=folds,
         level=level), seed=seed)
+    back = np.empty_like(order)
+    back[order] = np.arange(order.shape[0])
+    scores = {k: np.asarray(v)[back] for k, v in scores.items()}
     for v in scores.values():
         v.setflags(write=False)
     return UpliftAnalysis(
