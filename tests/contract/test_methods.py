@@ -54,7 +54,7 @@ def test_returns_complete_estimates(method, df):
         assert isinstance(e, tl.Estimate)
         assert math.isfinite(e.se) and e.se > 0
         assert e.ci[0] <= e.value <= e.ci[1]
-        assert e.method == method.name and e.estimand == "ATT"
+        assert e.method == method.name and e.estimand == ("ATO" if method.name == "overlap" else "ATT")
         assert e.n_treated > 0 and e.n_control > 0
 
 

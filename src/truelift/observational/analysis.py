@@ -22,6 +22,7 @@ from truelift.nuisance.folds import canonicalize, hash_folds
 from truelift.nuisance.select import NuisanceChoice
 from truelift.observational.aipw import AIPW
 from truelift.observational.balance import Balance, balance_table
+from truelift.observational.balancing import EntropyBalancing, OverlapWeights
 from truelift.observational.base import Fit, Method, Progress
 from truelift.observational.matching import Matching
 from truelift.observational.naive import naive_difference
@@ -54,7 +55,8 @@ from truelift.observational.sensitivity import EValue, evalue
 from truelift.observational.weighting import IPW
 from truelift.results import Analysis, Diagnostic, Estimate, Provenance, Status, Verdict, _ToDict
 
-METHODS: dict[str, type] = {"match": Matching, "ipw": IPW, "aipw": AIPW, "regression": Regression}
+METHODS: dict[str, type] = {"match": Matching, "ipw": IPW, "aipw": AIPW, "regression": Regression,
+                             "ebal": EntropyBalancing, "overlap": OverlapWeights}
 """Registry of observational methods: key -> settings class."""
 
 DEFAULT_ORDER = ("aipw", "ipw", "match", "regression")
@@ -183,8 +185,8 @@ def _histogram(e: np.ndarray, t: np.ndarray, bins: int = 40
     return tuple(map(float, edges)), tuple(map(int, c1)), tuple(map(int, c0))
 
 
-def _agreement(estimates: Sequence[Estimate], outcome: str) -> Diagnostic | None:
-    ests = [e for e in estimates if e.outcome == outcome]
+def _agreement(estimates: Sequence[Estimate], outcome: str, estimand: str) -> Diagnostic | None:
+    ests = [e for e in estimates if e.outcome == outcome and e.estimand == estimand]
     if len(ests) < 2:
         return None
     vals = np.array([e.value for e in ests])
@@ -329,9 +331,9 @@ def observe(
     ipw_weights = balancing_weights(fitted.scores, prepared.t, estimand)
     balances.append(balance_table(prepared.x, prepared.x_names, prepared.t, ipw_weights, "ipw"))
     for f in fits:
-        if f.method == "match":
+        if f.method in ("match", "ebal", "overlap"):
             balances.append(balance_table(prepared.x, prepared.x_names, prepared.t, f.weights,
-                                          "match"))
+                                          f.method))
     tick("balance")
 
     evalues = tuple(
@@ -388,7 +390,7 @@ def observe(
         for e in f.estimates:
             diagnostics.extend(e.diagnostics)
     for name in roles.outcomes:
-        d = _agreement(estimates, name)
+        d = _agreement(estimates, name, estimand)
         if d is not None:
             diagnostics.append(d)
     diagnostics.extend(ev.diagnostic for ev in evalues)
