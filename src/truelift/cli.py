@@ -220,10 +220,12 @@ def observe(
     treated: Annotated[str | None, typer.Option(help="Label of the treated arm (tried as int, "
                                                 "then float, else text).")] = None,
     id: Annotated[str | None, typer.Option("--id", help="Unit id column (for "
-                                           "--export-matches).")] = None,
-    method: Annotated[list[str] | None, typer.Option(help="aipw, ipw, match, regression or "
-                                                     "all; repeat or comma list; the first is "
-                                                     "primary. [default: all]")] = None,
+                                           "--export-matches; its hash assigns the "
+                                           "cross-fitting folds).")] = None,
+    method: Annotated[list[str] | None, typer.Option(
+        help="aipw, ipw, match, regression, ebal (entropy balancing), overlap (overlap weights: "
+             "the ATO) or all (the first four); repeat or comma list; the first is primary. "
+             "[default: all]")] = None,
     estimand: Annotated[str, typer.Option(help="att, ate or atc.")] = "att",
     propensity: Annotated[str, typer.Option(
         help="Propensity model: auto (penalized logistic or LightGBM, whichever has the lower "
