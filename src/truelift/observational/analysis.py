@@ -345,7 +345,7 @@ def observe(
     rosen_notes: list[Diagnostic] = []
     if match_fit is not None and match_fit.extra is not None:
         for est in match_fit.estimates:
-            diffs = match_fit.extra.pair_differences(prepared.y[est.outcome])
+            diffs = match_fit.extra.one_to_one_differences(prepared.y[est.outcome])
             if est.pvalue >= 1 - level:
                 # Sensitivity of an effect that is not significant is moot: say so, no bounds.
                 rosen_notes.append(Diagnostic(

@@ -157,6 +157,20 @@ class MatchedSets:
         diff = y[self.unit] - self.matched_means(y)
         return np.where(self.unit_treated, diff, -diff)
 
+    def one_to_one_differences(self, y: np.ndarray) -> np.ndarray:
+        """``Y_i - Y_{j(i)}`` per matched unit with one control ``j(i)`` of its set, treated minus control.
+
+        One control per unit, so a 0/1 outcome gives differences in {-1, 0, 1} and no set is
+        averaged: the pairs :func:`rosenbaum_bounds` is exact for (Rosenbaum 2002, ch. 4). In a
+        set of tied controls the one taken is member ``row mod #J(i)`` of the set: rows are in
+        hash order, so this spreads the units of a tie over its controls, deterministically,
+        instead of pairing them all with one control.
+        """
+        y = np.asarray(y, dtype=float)
+        pick = self.start + self.unit % np.maximum(self.sizes, 1)
+        diff = y[self.unit] - y[self.pool[pick]]
+        return np.where(self.unit_treated, diff, -diff)
+
     def match_weights(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per row: ``K_M = Σ_i 1{j∈J(i)}/#J(i)``, ``K'_M = Σ_i 1{j∈J(i)}/#J(i)²`` and times used."""
         n, m = self.n_rows, self.pool.shape[0]

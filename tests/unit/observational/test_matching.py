@@ -303,6 +303,28 @@ def test_pair_differences_and_frame():
     assert len(frame) == ms.n_pairs
 
 
+def test_one_to_one_differences_take_one_member_of_each_set_and_spread_ties():
+    rng = np.random.default_rng(5)
+    data, prop = prepared(rng, 400, tied=True)
+    fit = Matching(caliper=None).estimate(data, estimand="ATT", level=0.95, propensity=prop,
+                                          rng=rng)
+    ms = fit.extra
+    y = (rng.random(data.n) < 0.3).astype(float)
+    d = ms.one_to_one_differences(y)
+    assert set(np.unique(d)) <= {-1.0, 0.0, 1.0}          # a 0/1 outcome: exact pair signs
+    sets, _ = brute_sets(prop.logit, data.t, "ATT", 1, None, True)
+    pick = ms.pool[ms.start + ms.unit % np.maximum(ms.sizes, 1)]
+    for u, j in zip(ms.unit, pick, strict=True):
+        assert j in sets[u]                                # the control is one of u's matches
+    big = ms.sizes > 3
+    if big.any():                                          # tied sets: not one control for all
+        by_window = {}
+        for u, j, b in zip(ms.start, pick, big, strict=True):
+            if b:
+                by_window.setdefault(u, set()).add(int(j))
+        assert max(len(v) for v in by_window.values()) > 1
+
+
 def test_bad_settings_raise_method_error():
     rng = np.random.default_rng(1)
     data, prop = prepared(rng, 100, tied=False, with_category=True)
