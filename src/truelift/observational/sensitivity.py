@@ -60,17 +60,20 @@ def evalue(estimate: Estimate, *, binary: bool, outcome_sd: float) -> EValue:
     e_point = evalue_rr(rr)
     includes_null = lo <= 1.0 <= hi
     e_ci = 1.0 if includes_null else evalue_rr(lo if rr >= 1.0 else hi)
+    # Sensitivity informs the reading; it never moves the verdict (issue 12): an E-value
+    # measures how much unmeasured confounding the conclusion can absorb, which no observed
+    # diagnostic can test, so it is INFO whatever its size.
+    status = Status.INFO
     if includes_null:
-        status = Status.OK
         msg = (f"{estimate.outcome}: the interval already includes no effect, so no hidden "
                f"confounder is needed to explain it away (E-value of the point estimate "
                f"{e_point:.2f})")
     else:
-        status = Status.OK if e_ci >= 1.25 else Status.WARN
         msg = (f"{estimate.outcome}: to explain away the effect, a hidden confounder would need "
                f"to be associated with both treatment and outcome by a risk ratio of "
                f"{e_point:.2f} each ({e_ci:.2f} to move the interval to include no effect)"
-               + ("" if e_ci >= 1.25 else "; weak confounding would suffice"))
+               + ("" if e_ci >= 1.25 else "; weak confounding would suffice, so the effect "
+                                         "leans on the covariates having captured it"))
     diag = Diagnostic(name=f"evalue_ci_{estimate.outcome}", value=e_ci, threshold=1.25,
                       status=status, message=msg)
     return EValue(outcome=estimate.outcome, method=estimate.method, scale=scale,

@@ -37,7 +37,7 @@ def test_binary_outcome_uses_the_risk_ratio():
 def test_interval_including_null_gives_one():
     ev = evalue(_est(0.21, 0.2, 1e-3), binary=True, outcome_sd=0.4)
     assert ev.evalue_ci == 1.0
-    assert ev.diagnostic.status is Status.OK
+    assert ev.diagnostic.status is Status.INFO   # sensitivity informs, never judges
     assert "already includes no effect" in ev.diagnostic.message
 
 
