@@ -384,11 +384,14 @@ def observe(
             name="trimmed_units", value=float(trimmed), status=Status.OK,
             message=f"{trimmed} units were trimmed ({trim_rule}); the estimate refers to the "
                     "units with overlapping propensity scores"))
-    diagnostics.extend(b.diagnostic for b in balances)
+    # A FAIL means "do not use the headline number": a check that belongs to another method
+    # (its balance, its unmatched units) can say WARN about that method, not FAIL the headline.
+    pm = primary.method
+    diagnostics.extend(_secondary(b.diagnostic, b.method, pm) for b in balances)
     for f in fits:
-        diagnostics.extend(f.diagnostics)
+        diagnostics.extend(_secondary(d, f.method, pm) for d in f.diagnostics)
         for e in f.estimates:
-            diagnostics.extend(e.diagnostics)
+            diagnostics.extend(_secondary(d, f.method, pm) for d in e.diagnostics)
     for name in roles.outcomes:
         d = _agreement(estimates, name, estimand)
         if d is not None:
@@ -435,6 +438,15 @@ def _fit_propensity(pmodel: Any, data: Prepared, seed: int) -> FittedPropensity:
         folds = hash_folds(data.keys, data.t, pmodel.folds)
         return pmodel.fit(data.x, data.t, folds=folds, seed=seed)
     return pmodel.fit(data.x, data.t, np.random.default_rng(seed))
+
+
+def _secondary(d: Diagnostic, method: str, primary: str) -> Diagnostic:
+    """A method's own check, capped at WARN unless the method is the primary one."""
+    if method == primary or Status(d.status) is not Status.FAIL:
+        return d
+    return dataclasses.replace(d, status=Status.WARN, message=(
+        f"{d.message} (a check of {method}, not of the primary {primary} estimate: read it "
+        f"before using the {method} number)"))
 
 
 def _nuisance_choices(fitted: FittedPropensity, fits: Sequence[Fit]) -> tuple[NuisanceChoice, ...]:
