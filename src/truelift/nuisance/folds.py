@@ -93,18 +93,25 @@ def canonical_order(keys: np.ndarray) -> np.ndarray:
 
 
 def hash_folds(keys: np.ndarray, t: np.ndarray, folds: int) -> np.ndarray:
-    """Fold number (0..folds-1) of every row: rank by key within each arm, dealt round-robin."""
+    """Fold number (0..folds-1) of every row: rank by key within each arm, dealt round-robin.
+
+    Rows that share their unit key (the first two columns: the id's hash) share a fold, so
+    copies of a unit (a bootstrap resample passed with its ids) are never scored by a model
+    fitted on their twin.
+    """
     if folds < 2:
         raise MethodError(f"cross-fitting needs at least 2 folds, got {folds}")
     t = np.asarray(t)
-    order = canonical_order(keys)
+    unit = np.atleast_2d(np.asarray(keys).T).T[:, :2]
     out = np.empty(t.shape[0], dtype=np.int32)
     for arm in np.unique(t):
-        idx = order[t[order] == arm]
-        if idx.shape[0] < folds:
-            raise MethodError(f"only {idx.shape[0]} units in arm {arm}: fewer than the "
+        idx = np.flatnonzero(t == arm)
+        uniq, inverse = np.unique(unit[idx], axis=0, return_inverse=True)
+        if uniq.shape[0] < folds:
+            raise MethodError(f"only {uniq.shape[0]} units in arm {arm}: fewer than the "
                               f"{folds} folds of cross-fitting")
-        out[idx] = np.arange(idx.shape[0]) % folds
+        # np.unique sorts rows lexicographically: the rank of each distinct unit key
+        out[idx] = (np.asarray(inverse).ravel() % folds).astype(np.int32)
     return out
 
 

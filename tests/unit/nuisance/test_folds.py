@@ -69,3 +69,12 @@ def test_value_keys_ignore_row_order_and_outcome_scale():
 def test_too_few_units_for_the_folds():
     with pytest.raises(MethodError, match="fewer than the 5 folds"):
         hash_folds(id_keys(np.arange(12)), np.r_[np.ones(3), np.zeros(9)], 5)
+
+
+def test_copies_of_a_unit_share_a_fold():
+    ids = np.repeat(np.arange(300), 2)[np.random.default_rng(6).permutation(600)]
+    t = (ids % 3 == 0).astype(int)
+    folds = hash_folds(id_keys(ids), t, 5)
+    for u in np.unique(ids):
+        assert np.unique(folds[ids == u]).shape[0] == 1
+    assert np.bincount(folds, minlength=5).min() > 80
