@@ -85,6 +85,13 @@ class FittedCATE:
             interval of every training row's CATE, shape ``(n, 2)`` (lower, upper), held out like
             ``oof``; ``None`` for the others.
         level: the confidence level of ``oof_interval`` (``None`` without intervals).
+        final_rounds: boosting rounds of the early-stopped second stage (DR- and R-learners with
+            the LightGBM base and ``final_max_iter=None``); ``None`` otherwise.
+        choice: for the DR-learner, which estimate scores rows: ``"dr"`` (the second stage) or
+            ``"t"`` (the cross-fitted outcome models' ``mu_1 - mu_0``), the lower out-of-fold DR-loss;
+            ``None`` for the other learners.
+        dr_loss: the DR-learner's out-of-fold DR-loss ``mean((phi - tau_oof)^2)`` of the second stage.
+        t_dr_loss: the same loss of the T estimate ``mu_1 - mu_0``.
     """
 
     learner: str
@@ -94,6 +101,10 @@ class FittedCATE:
     n_features: int
     oof_interval: np.ndarray | None = None
     level: float | None = None
+    final_rounds: int | None = None
+    choice: str | None = None
+    dr_loss: float | None = None
+    t_dr_loss: float | None = None
     _predict: Predictor = dataclasses.field(repr=False, compare=False)
     _interval: IntervalPredictor | None = dataclasses.field(default=None, repr=False, compare=False)
 
@@ -227,6 +238,42 @@ class _Design:
         threads = params.get("num_threads", 0)
         return lambda x_new: booster.predict(x_new, num_threads=threads)
 
+    def cv(self, folds: np.ndarray, y: np.ndarray, weight: np.ndarray | None, params: dict[str, Any],
+           max_rounds: int, patience: int) -> tuple[np.ndarray, Predictor, int]:
+        """Cross-validated boosting over ``folds`` on all rows, early-stopped on the mean held-out
+        (weighted) squared error; return (out-of-fold scores, new rows' mean of the fold boosters,
+        rounds)."""
+        import lightgbm as lgb
+
+        binning = {"verbose": -1, "feature_pre_filter": False}
+        if self._binned is None:
+            self._binned = lgb.Dataset(self.x, label=np.zeros(self.x.shape[0]), free_raw_data=True,
+                                       params=binning).construct()
+        n = self.x.shape[0]
+        data = self._binned.subset(np.arange(n), params=binning).construct()
+        data.set_label(y)
+        if weight is not None:
+            data.set_weight(weight)
+        ks = np.unique(folds)
+        splits = [(np.flatnonzero(folds != k), np.flatnonzero(folds == k)) for k in ks]
+        res = lgb.cv({**params, "metric": "l2"}, data, num_boost_round=max_rounds, folds=splits,
+                     stratified=False, shuffle=False, return_cvbooster=True,
+                     callbacks=[lgb.early_stopping(patience, verbose=False)])
+        cvb = res["cvbooster"]
+        best = max(int(cvb.best_iteration), 1)
+        threads = params.get("num_threads", 0)
+        oof = np.empty(n)
+        for k, booster in zip(ks, cvb.boosters, strict=True):
+            te = folds == k
+            oof[te] = booster.predict(self.x[te], num_iteration=best, num_threads=threads)
+        boosters = list(cvb.boosters)
+
+        def predict(x_new: np.ndarray) -> np.ndarray:
+            return np.mean([b.predict(x_new, num_iteration=best, num_threads=threads)
+                            for b in boosters], axis=0)
+
+        return oof, predict, best
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class _Learner:
@@ -313,12 +360,15 @@ class _Learner:
         max_iter, rate, leaves, leaf = (
             self._final_settings(n_rows) if final else
             (self.max_iter, self.learning_rate, self.max_leaf_nodes, self.min_samples_leaf))
+        return design.fit(rows, y, weight, self._lgb_params(n_rows, rate, leaves, leaf, rng), max_iter)
+
+    def _lgb_params(self, n_rows: int, rate: float, leaves: int, leaf: int,
+                    rng: np.random.Generator) -> dict[str, Any]:
         threads = _threads(self.n_jobs, n_rows)
-        params = {"objective": "regression", "learning_rate": rate, "num_leaves": leaves,
-                  "min_data_in_leaf": leaf, "seed": _seed(rng), "deterministic": True,
-                  "force_row_wise": True, "verbose": -1,
-                  **({} if threads is None else {"num_threads": threads})}
-        return design.fit(rows, y, weight, params, max_iter)
+        return {"objective": "regression", "learning_rate": rate, "num_leaves": leaves,
+                "min_data_in_leaf": leaf, "seed": _seed(rng), "deterministic": True,
+                "force_row_wise": True, "verbose": -1,
+                **({} if threads is None else {"num_threads": threads})}
 
     def _fit_full(self, x: np.ndarray, t: np.ndarray, y: np.ndarray, rng: np.random.Generator
                   ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
@@ -454,6 +504,12 @@ class DRLearner(_Learner):
        whose conditional mean given ``x`` is ``tau(x)`` when either nuisance is right.
     3. Regression of ``phi`` on ``x``: cross-fitted over the same folds for ``oof``; ``predict``
        averages the fold models. ``ate`` is the mean of ``phi`` (the cross-fitted AIPW estimate).
+    4. Choice by the DR-loss ``mean((phi - f(x))^2)`` (Kennedy 2023): the out-of-fold second stage
+       against the T estimate ``mu_1 - mu_0`` of the same cross-fitted outcome models; the lower
+       wins (``FittedCATE.choice``, ``dr_loss``, ``t_dr_loss``). The comparison is fair: with the
+       propensity right, the expected DR-loss difference between ``f`` and ``tau_T`` equals
+       ``PEHE^2(f) - PEHE^2(tau_T)``. When the T estimate wins, new rows get the mean over folds
+       of ``mu_1 - mu_0``.
     """
 
     name: ClassVar[str] = "dr"
@@ -468,28 +524,56 @@ class DRLearner(_Learner):
 
         design = _Design(x)
 
+        outcome_models: list[tuple[Predictor, Predictor]] = []
+
         def nuisance(tr: np.ndarray, te: np.ndarray) -> np.ndarray:
             x_te = x[te]
-            mu0 = self._regress_rows(design, tr & (t == 0), y, rng)(x_te)
-            mu1 = self._regress_rows(design, tr & (t == 1), y, rng)(x_te)
-            return np.column_stack([mu0, mu1])
+            m0 = self._regress_rows(design, tr & (t == 0), y, rng)
+            m1 = self._regress_rows(design, tr & (t == 1), y, rng)
+            outcome_models.append((m0, m1))
+            return np.column_stack([m0(x_te), m1(x_te)])
 
         mu = cross_predict(folds, nuisance)
         mu0, mu1 = mu[:, 0], mu[:, 1]
         phi = mu1 - mu0 + t * (y - mu1) / e_rows - (1 - t) * (y - mu0) / (1.0 - e_rows)
-        oof, predict = _second_stage(self, design, folds, phi, rng)
+        oof, predict, rounds = _second_stage(self, design, folds, phi, rng)
+        plug = mu1 - mu0
+        dr_loss = float(np.mean((phi - oof) ** 2))
+        t_loss = float(np.mean((phi - plug) ** 2))
+        choice = "t" if t_loss < dr_loss else "dr"
+        if choice == "t":
+            oof = plug
+
+            def predict(x_new: np.ndarray) -> np.ndarray:
+                return np.mean([m1(x_new) - m0(x_new) for m0, m1 in outcome_models], axis=0)
+
         return FittedCATE(learner=self.name, oof=oof, ate=float(phi.mean()), propensity=e_rows,
-                          n_features=x.shape[1], _predict=predict)
+                          n_features=x.shape[1], final_rounds=rounds, choice=choice,
+                          dr_loss=dr_loss, t_dr_loss=t_loss, _predict=predict)
 
 
 def _second_stage(learner: _Learner, design: _Design, folds: np.ndarray, target: np.ndarray,
                   rng: np.random.Generator, weight: np.ndarray | None = None
-                  ) -> tuple[np.ndarray, Predictor]:
-    """Cross-fitted second stage: out-of-fold scores, and new rows scored by the fold models' mean.
+                  ) -> tuple[np.ndarray, Predictor, int | None]:
+    """Cross-fitted second stage: out-of-fold scores, new rows scored by the fold models' mean,
+    and the number of boosting rounds when they were chosen by early stopping.
 
-    Averaging the ``K`` fold models (each fitted on ``(K - 1) / K`` of the rows) replaces one more
-    fit on all rows.
+    With the LightGBM base and ``final_max_iter=None`` the rounds are chosen by one
+    cross-validated boosting over the same ``K`` folds (``lightgbm.cv``; patience
+    :data:`FINAL_PATIENCE`, at most :data:`FINAL_MAX_ROUNDS` rounds): the round with the lowest
+    mean held-out (weighted) squared error of the target, i.e. the DR-loss
+    ``mean((phi - f(x))^2)`` of the DR-learner (Kennedy 2023) or the R-loss
+    ``mean((t - e)^2 ((y - m) / (t - e) - f(x))^2)`` of the R-learner (Nie & Wager 2021). Each
+    held-out row is scored by its fold's booster at that round, new rows by the mean of the ``K``
+    boosters at that round. Learning rate, leaves and rows per leaf follow
+    :meth:`_Learner._final_settings`. An explicit ``final_max_iter`` (or another base) fits ``K``
+    fixed-round models instead. Averaging the ``K`` fold models replaces one more fit on all rows.
     """
+    if learner.base == "lightgbm" and learner.final_max_iter is None:
+        n_rows = int(np.mean([(folds != k).sum() for k in np.unique(folds)]))
+        _, rate, leaves, leaf = learner._final_settings(n_rows)
+        params = learner._lgb_params(n_rows, rate, leaves, leaf, rng)
+        return design.cv(folds, target, weight, params, FINAL_MAX_ROUNDS, FINAL_PATIENCE)
     models: list[Predictor] = []
 
     def fit(tr: np.ndarray, te: np.ndarray) -> np.ndarray:
@@ -497,7 +581,11 @@ def _second_stage(learner: _Learner, design: _Design, folds: np.ndarray, target:
         return models[-1](design.x[te])
 
     oof = cross_predict(folds, fit)
-    return oof, lambda x_new: np.mean([m(x_new) for m in models], axis=0)
+    return oof, lambda x_new: np.mean([m(x_new) for m in models], axis=0), None
+
+
+FINAL_MAX_ROUNDS = 2_000
+FINAL_PATIENCE = 20
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -523,9 +611,9 @@ class RLearner(_Learner):
         y_res, t_res, e_rows = self._residuals(x, t, y, e, folds, rng)
         target = y_res / t_res
         weight = t_res**2
-        oof, predict = _second_stage(self, _Design(x), folds, target, rng, weight)
+        oof, predict, rounds = _second_stage(self, _Design(x), folds, target, rng, weight)
         return FittedCATE(learner=self.name, oof=oof, ate=float(oof.mean()), propensity=e_rows,
-                          n_features=x.shape[1], _predict=predict)
+                          n_features=x.shape[1], final_rounds=rounds, _predict=predict)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

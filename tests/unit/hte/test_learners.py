@@ -260,3 +260,33 @@ def test_dr_predict_is_the_mean_of_the_fold_models(coupon: dict[str, np.ndarray]
     new = coupon["x"][:200]
     # the fold models' mean tracks the out-of-fold scores of the same rows
     assert np.corrcoef(fitted.predict(new), fitted.oof[:200])[0, 1] > 0.9
+
+
+def _smooth(n: int, seed: int, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, size=(n, 3))
+    t = rng.integers(0, 2, n)
+    y = x[:, 1] + t * scale * np.sin(2 * x[:, 0]) + rng.normal(size=n)
+    return x, t, y
+
+
+def test_early_stopped_second_stage_picks_more_rounds_on_a_large_smooth_effect() -> None:
+    big = DRLearner(folds=3, n_jobs=1).fit(*_smooth(4000, 0, 2.0), propensity=0.5, seed=0)
+    none = DRLearner(folds=3, n_jobs=1).fit(*_smooth(4000, 0, 0.0), propensity=0.5, seed=0)
+    assert big.final_rounds is not None and none.final_rounds is not None
+    assert big.final_rounds > none.final_rounds
+    assert big.choice in ("dr", "t") and big.dr_loss is not None and big.t_dr_loss is not None
+
+
+def test_explicit_final_rounds_are_fixed() -> None:
+    fit = DRLearner(folds=3, n_jobs=1, final_max_iter=30).fit(*_smooth(2000, 0, 1.0), propensity=0.5)
+    assert fit.final_rounds is None
+
+
+def test_early_stopped_fit_same_seed_same_numbers() -> None:
+    data = _smooth(2000, 1, 1.0)
+    a = DRLearner(folds=3, n_jobs=1).fit(*data, seed=3)
+    b = DRLearner(folds=3, n_jobs=1).fit(*data, seed=3)
+    np.testing.assert_array_equal(a.oof, b.oof)
+    np.testing.assert_array_equal(a.predict(data[0][:50]), b.predict(data[0][:50]))
+    assert (a.choice, a.final_rounds) == (b.choice, b.final_rounds)
