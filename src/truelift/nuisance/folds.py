@@ -115,21 +115,6 @@ def hash_folds(keys: np.ndarray, t: np.ndarray, folds: int) -> np.ndarray:
     return out
 
 
-def ordered_folds(t: np.ndarray, folds: int) -> np.ndarray:
-    """Folds of rows already in canonical order: the rank within the arm, dealt round-robin."""
-    if folds < 2:
-        raise MethodError(f"cross-fitting needs at least 2 folds, got {folds}")
-    t = np.asarray(t)
-    out = np.empty(t.shape[0], dtype=np.int32)
-    for arm in np.unique(t):
-        idx = np.flatnonzero(t == arm)
-        if idx.shape[0] < folds:
-            raise MethodError(f"only {idx.shape[0]} units in arm {arm}: fewer than the "
-                              f"{folds} folds of cross-fitting")
-        out[idx] = np.arange(idx.shape[0]) % folds
-    return out
-
-
 def prepared_keys(ids: np.ndarray | None, t: np.ndarray, y: Mapping[str, np.ndarray],
                   x: np.ndarray, salt: int | str = 0) -> np.ndarray:
     """Keys of the rows of a validated table: the id's hash, else the covariates' hash.
@@ -163,5 +148,5 @@ def canonicalize(data: Prepared, salt: int | str = 0) -> tuple[Prepared, np.ndar
     return dataclasses.replace(data, keys=keys).take(order), order
 
 
-__all__ = ["canonical_order", "canonicalize", "hash_folds", "id_keys", "ordered_folds", "prepared_keys",
+__all__ = ["canonical_order", "canonicalize", "hash_folds", "id_keys", "prepared_keys",
            "unit_keys", "value_keys"]

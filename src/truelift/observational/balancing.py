@@ -38,10 +38,9 @@ import numpy as np
 from truelift.data.prepare import Prepared
 from truelift.errors import MethodError
 from truelift.inference import covariance_from_influence, effect_from_means
-from truelift.inference.influence import logistic_score_correction
 from truelift.observational.base import Fit, Progress
 from truelift.observational.propensity import FittedPropensity
-from truelift.observational.weighting import logistic_design
+from truelift.observational.weighting import ipw_influence, logistic_design
 from truelift.results import Diagnostic, Status
 
 MAX_NEWTON = 100
@@ -196,23 +195,11 @@ class OverlapWeights:
         progress: Progress | None = None,
     ) -> Fit:
         """Hájek means with weights ``T (1 - e) + (1 - T) e``; the estimand is the ATO."""
-        e = propensity.scores
         t = data.t
-        tf = t.astype(float)
-        w1, w0 = tf * (1 - e), (1 - tf) * e
-        d1, d0 = -tf * e * (1 - e), (1 - tf) * e * (1 - e)   # d weight / d logit
         design = logistic_design(propensity)
         estimates = []
         for name in data.roles.outcomes:
-            y = data.y[name]
-            mu1 = float((w1 * y).sum() / w1.sum())
-            mu0 = float((w0 * y).sum() / w0.sum())
-            psi = np.column_stack([w1 * (y - mu1), w0 * (y - mu0)])
-            if design is not None:
-                a = np.vstack([((d1 * (y - mu1))[:, None] * design).mean(axis=0),
-                               ((d0 * (y - mu0))[:, None] * design).mean(axis=0)])
-                psi = psi + logistic_score_correction(design, t, e, a, ridge=propensity.ridge)
-            phi = psi / np.array([w1.mean(), w0.mean()])
+            mu1, mu0, phi = ipw_influence(data.y[name], t, propensity, "ATO", design)
             estimates.append(effect_from_means(
                 outcome=name, estimand="ATO", method=self.name, mu1=mu1, mu0=mu0,
                 cov=covariance_from_influence(phi), level=level,
@@ -225,4 +212,5 @@ class OverlapWeights:
                      "(ATO): units weighted by e(x)(1 - e(x)), those who could have gone either "
                      f"way; it is not the {estimand} the other methods estimate"))
         return Fit(method=self.name, estimand="ATO", estimates=tuple(estimates),
-                   weights=w1 + w0, diagnostics=(diag,))
+                   weights=np.where(t.astype(bool), 1.0 - propensity.scores, propensity.scores),
+                   diagnostics=(diag,))

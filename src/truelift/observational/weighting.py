@@ -47,6 +47,9 @@ def _weights_and_derivatives(
         elif estimand == "ATC":
             w1, w0 = tf * (1 - e) / e, 1 - tf
             d1, d0 = -w1, np.zeros_like(tf)
+        elif estimand == "ATO":                  # overlap weights (Li, Morgan & Zaslavsky 2018)
+            w1, w0 = tf * (1 - e), (1 - tf) * e
+            d1, d0 = -tf * e * (1 - e), (1 - tf) * e * (1 - e)
         else:
             raise ValueError(f"unknown estimand {estimand!r}")
     return w1, w0, d1, d0
