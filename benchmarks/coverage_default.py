@@ -15,6 +15,11 @@ from ``coverage_observational.summarize``.
 
     .venv/bin/python benchmarks/coverage_default.py                 # 1,000 reps
     .venv/bin/python benchmarks/coverage_default.py --reps 100 --reps-high-dim 20
+    # a long design in chunks, merged afterwards:
+    .venv/bin/python benchmarks/coverage_default.py --designs high_dim --reps 300 --rep-start 0 \
+        --out benchmarks/out/cov_hd_0.pkl --no-write
+    .venv/bin/python benchmarks/coverage_default.py \
+        --from-pkl benchmarks/out/cov_p.pkl,benchmarks/out/cov_hd_0.pkl
 """
 
 from __future__ import annotations
@@ -157,44 +162,93 @@ is given with its Monte Carlo SE, coverage with its binomial SE (about ±0.022 a
 R = 1000); the flags use DESIGN.md's benchmark band [0.93, 0.97], meaningful only at R >= 1000."""
 
 
+def _run_one(job: tuple[str, int, argparse.Namespace]) -> tuple[str, dict]:
+    design, rep, args = job
+    return design, replicate(design, rep, args)
+
+
+def _load_chunks(paths: list[str]) -> tuple[dict[str, list[dict]], list[str], float]:
+    """Merge saved runs (``--out`` pickles): replications keyed by rep, a later file wins."""
+    merged: dict[str, dict[int, dict]] = {}
+    notes, wall = [], 0.0
+    for path in paths:
+        with open(path, "rb") as fh:
+            saved = pickle.load(fh)
+        wall += float(saved["wall"])
+        counts = []
+        for design, results in saved["results"].items():
+            merged.setdefault(design, {}).update({r["rep"]: r for r in results})
+            counts.append(f"{design} reps {min(r['rep'] for r in results)}-"
+                          f"{max(r['rep'] for r in results)}" if results else f"{design} none")
+        notes.append(f"`{path}`: {', '.join(counts)}; wall {float(saved['wall']):.0f} s "
+                     f"({saved['args'].get('workers', 1)} process(es)).")
+    return ({d: [v[k] for k in sorted(v)] for d, v in merged.items()}, notes, wall)
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--reps", type=int, default=1000, help="replications (default 1,000)")
     p.add_argument("--reps-high-dim", type=int, default=None,
                    help="replications of high_dim (default: --reps)")
+    p.add_argument("--rep-start", type=int, default=0,
+                   help="first replication number (to run a long design in chunks)")
     p.add_argument("--n", type=int, default=5_000, help="rows per table (default 5,000)")
     p.add_argument("--designs", default=",".join(DESIGNS), help="comma list of designs")
     p.add_argument("--estimands", default="ATT,ATE", help="comma list (default ATT,ATE)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (1 BLAS thread each)")
+    p.add_argument("--out", type=Path, default=RAW, help="pickle of the raw runs")
+    p.add_argument("--from-pkl", default=None,
+                   help="comma list of saved --out pickles: merge them and report, run nothing")
     p.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md")
     args = p.parse_args(argv)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
     args.estimands = [e.strip().upper() for e in args.estimands.split(",") if e.strip()]
     designs = [d.strip() for d in args.designs.split(",") if d.strip()]
-    reps = {"personalization": args.reps,
-            "high_dim": args.reps if args.reps_high_dim is None else args.reps_high_dim}
     start = time.perf_counter()
-    bodies, raw = [], {}
-    for design in designs:
-        results = []
-        for rep in range(reps[design]):
-            results.append(replicate(design, rep, args))
-            if (rep + 1) % 10 == 0 or rep + 1 == reps[design]:
-                print(f"  {design}: {rep + 1}/{reps[design]}, {time.perf_counter() - start:.0f} s",
-                      file=sys.stderr, flush=True)
-        raw[design] = results
-        bodies.append(report(design, results, args, time.perf_counter() - start))
-    wall = time.perf_counter() - start
-    RAW.parent.mkdir(exist_ok=True)
-    with open(RAW, "wb") as fh:
-        pickle.dump({"args": vars(args), "wall": wall, "results": raw}, fh)
+    if args.from_pkl:
+        raw, notes, wall = _load_chunks([x for x in args.from_pkl.split(",") if x])
+        designs = [d for d in DESIGNS if d in raw]
+        runs_line = ("Merged runs (wall times summed over the chunks, " f"{wall:.0f} s):  \n"
+                     + "  \n".join(notes))
+    else:
+        reps = {"personalization": args.reps,
+                "high_dim": args.reps if args.reps_high_dim is None else args.reps_high_dim}
+        jobs = [(d, args.rep_start + r, args) for d in designs for r in range(reps[d])]
+        raw = {d: [] for d in designs}
+        done = 0
+        if args.workers > 1:
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(args.workers) as pool:
+                for design, res in pool.map(_run_one, jobs, chunksize=1):
+                    raw[design].append(res)
+                    done += 1
+                    if done % 10 == 0 or done == len(jobs):
+                        print(f"  {done}/{len(jobs)}, {time.perf_counter() - start:.0f} s",
+                              file=sys.stderr, flush=True)
+        else:
+            for job in jobs:
+                design, res = _run_one(job)
+                raw[design].append(res)
+                done += 1
+                if done % 10 == 0 or done == len(jobs):
+                    print(f"  {done}/{len(jobs)}, {time.perf_counter() - start:.0f} s",
+                          file=sys.stderr, flush=True)
+        wall = time.perf_counter() - start
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        with open(args.out, "wb") as fh:
+            pickle.dump({"args": {k: (str(v) if isinstance(v, Path) else v)
+                                  for k, v in vars(args).items()},
+                         "wall": wall, "results": raw}, fh)
+        runs_line = (f"{args.workers} process(es); wall time of the whole run {wall:.0f} s; "
+                     f"raw runs in `{args.out.name}`.")
+    bodies = [report(d, raw[d], args, wall) for d in designs if raw.get(d)]
     body = "\n\n".join([INTRO, f"Command: `{_results.command_line()}`  \n"
-                        f"Run: {_results.machine_line()}  \n"
-                        f"1 process; wall time of the whole run {wall:.0f} s.", *bodies])
+                        f"Run: {_results.machine_line()}  \n" + runs_line, *bodies])
     if not args.no_write:
         _results.write_section(SECTION, body)
     print(body)
-
 
 if __name__ == "__main__":
     main()

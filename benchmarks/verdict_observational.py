@@ -84,7 +84,10 @@ def run_one(case_name: str, rep: int, estimand: str, args: argparse.Namespace) -
             "value": est.value, "se": est.se, "ci": list(est.ci),
             "covered": bool(est.ci[0] <= truth[out] <= est.ci[1]),
             "naive": {"value": naive.value, "se": naive.se, "ci": list(naive.ci),
-                      "covered": bool(naive.ci[0] <= truth[out] <= naive.ci[1])}}
+                      "covered": bool(naive.ci[0] <= truth[out] <= naive.ci[1])},
+            # every method's estimate of the estimand, kept so a threshold can be re-derived
+            "methods": {e.method: {"value": e.value, "se": e.se}
+                        for e in res.estimates if e.outcome == out and e.estimand == estimand}}
     return row
 
 
