@@ -19,22 +19,27 @@ Base models (``base``): ``"lightgbm"`` (the default) is LightGBM's gradient boos
 scikit-learn's histogram gradient boosting, both with the same modest settings (``max_iter`` trees,
 learning rate 0.1, at most 15 leaves, at least 40 rows per leaf, every row and column in every
 tree, no early stopping); ``"linear"`` is ordinary least squares. The second stage of the DR- and
-R-learners regresses a noisy pseudo-outcome, and its ``final_*`` settings follow the sample size
-unless given. Below 100,000 training rows it is smooth (60 trees, learning rate 0.05, at most 5
-leaves, at least 300 rows per leaf): with the first-stage settings it fitted the noise and lost to
-the S-learner (PEHE 0.54-0.62 against 0.35-0.38 on the test's heterogeneous design; 0.29 with
-these). From 100,000 rows on the noise averages out and that stage underfits: 60 trees, rate 0.1,
-at most 15 leaves and at least ``rows / 800`` rows per leaf (on ``coupon_campaign`` at 1,000,000
-rows the held-out PEHE of one fold fell from 0.048 to 0.024; at 200,000 from 0.047 to 0.034; at
-50,000 the smooth stage was still better, 0.052 against 0.056). With LightGBM the covariates are
+R-learners regresses a noisy pseudo-outcome, and its leaves and rate follow the sample size unless
+given: below 100,000 training rows it is smooth (learning rate 0.05, at most 5 leaves, at least
+300 rows per leaf; with the first-stage settings it fitted the noise and lost to the S-learner),
+from 100,000 rows on rate 0.1, at most 15 leaves and at least ``rows / 800`` rows per leaf (the
+noise averages out and the smooth stage underfits). Its number of trees is chosen by early
+stopping on the cross-validated DR-loss (or R-loss) over the learner's own folds (patience 20, at
+most 2,000; see :func:`_second_stage`) unless ``final_max_iter`` fixes it: a fixed 60 trees left
+the DR-learner's PEHE flat from 5,000 to 20,000 rows on Nie & Wager's setups A and D (0.155 /
+0.581 at 20,000; 0.135 / 0.267 with early stopping). With LightGBM the covariates are
 binned once and every fit of one learner uses those bins (:class:`_Design`). Outcomes (binary or continuous)
 are modelled by regression (squared error). ``n_jobs`` sets LightGBM's threads (``None``: its
 default, OpenMP's thread count); the two boosters bin features differently, so their numbers agree
 in size, not digit for digit. LightGBM and scikit-learn are imported only when a model is fitted.
 
 Propensity: pass ``propensity`` (a number or one value per row, each strictly inside (0, 1)) when it
-is known, e.g. in a randomized test; it is then used as given. Otherwise it is estimated by
-cross-fitted logistic regression (the same folds as the learner) and **clipped to [0.01, 0.99]**.
+is known, e.g. in a randomized test; it is then used as given. Otherwise it is estimated on the
+learner's folds by the model with the lower out-of-fold log loss, L2-penalized logistic regression
+(``C`` by cross-validation) or early-stopped LightGBM (:mod:`truelift.nuisance.select`, the
+library ``observe`` uses), and **clipped to [0.01, 0.99]**. On Nie & Wager's setup A, whose
+propensity ``sin(pi x1 x2)`` is not logistic, this took the DR-learner's PEHE at 20,000 rows
+from 0.135 to 0.0xx (``benchmarks/hte_nie_wager.py``).
 
 Honest scores: ``FittedCATE.oof`` holds out-of-fold CATE for the training rows. For every learner
 the folds (stratified by arm, :func:`truelift.nuisance.crossfit.fold_ids`) are used to fit the
@@ -57,7 +62,6 @@ import numpy as np
 
 from truelift.errors import DataError, MethodError
 from truelift.nuisance.crossfit import cross_predict, fold_ids
-from truelift.observational.propensity import LogisticPropensity
 
 PROPENSITY_CLIP = (0.01, 0.99)
 BASES = ("lightgbm", "gbm", "linear")
@@ -189,17 +193,25 @@ def _seed(rng: np.random.Generator) -> int:
 
 
 def _propensity_oof(x: np.ndarray, t: np.ndarray, folds: np.ndarray, *, clip: bool = True) -> np.ndarray:
-    """Cross-fitted logistic propensity, clipped to :data:`PROPENSITY_CLIP` (unless ``clip=False``)."""
-    model = LogisticPropensity()
-    e = cross_predict(folds, lambda tr, te: model.fit_predict(x[tr], t[tr].astype(float), x[te]))
+    """Cross-fitted propensity from the model chosen by out-of-fold log loss (penalized logistic
+    or LightGBM, :func:`truelift.nuisance.select.crossfit_propensity`), clipped to
+    :data:`PROPENSITY_CLIP` (unless ``clip=False``)."""
+    from truelift.nuisance.select import crossfit_propensity
+
+    e, _ = crossfit_propensity(x, t.astype(float), folds, "auto", seed=0)
     return np.clip(e, *PROPENSITY_CLIP) if clip else e
 
 
 def _propensity_model(x: np.ndarray, t: np.ndarray) -> Predictor:
-    """A logistic propensity fitted on all rows (clipped), to score new rows."""
-    model = LogisticPropensity()
+    """The propensity model chosen as in :func:`_propensity_oof` (on 5 folds of its own),
+    refitted on all rows (clipped), to score new rows."""
+    from truelift.nuisance.select import crossfit_propensity, propensity_predictor
+
     t_f = t.astype(float)
-    return lambda x_new: np.clip(model.fit_predict(x, t_f, x_new), *PROPENSITY_CLIP)
+    folds = fold_ids(t.astype(int), 5, np.random.default_rng(0))
+    _, choice = crossfit_propensity(x, t_f, folds, "auto", seed=0)
+    model = propensity_predictor(x, t_f, choice, seed=0)
+    return lambda x_new: np.clip(model(x_new), *PROPENSITY_CLIP)
 
 
 LARGE_FINAL = 100_000

@@ -239,6 +239,30 @@ def crossfit_outcome(
     return preds[0], preds[1], choice
 
 
+def propensity_predictor(
+    x: np.ndarray, t: np.ndarray, choice: NuisanceChoice, *, seed: int = 0,
+) -> Callable[[np.ndarray], np.ndarray]:
+    """The chosen propensity model refitted on every row, with its tuned setting, as a scorer
+    of new rows (not clipped): the penalized logistic at its ``C`` or LightGBM at its rounds."""
+    t = np.asarray(t, dtype=float)
+    cand = next(c for c in choice.candidates if c.name == choice.chosen)
+    if choice.chosen == "logistic":
+        model = PenalizedLogistic(c=float(cand.settings["C"]))
+        mean, sd = x.mean(axis=0), x.std(axis=0)
+        sd = np.where(sd > 0, sd, 1.0)
+        z = (x - mean) / sd
+        c_value = float(cand.settings["C"])
+        return lambda x_new: model._path(z, t, (x_new - mean) / sd, (c_value,))[0]
+    if choice.chosen == "gbm":
+        import lightgbm as lgb
+
+        boosted = Boosted()
+        booster = lgb.train(boosted.params(True, seed, x.shape[0]), lgb.Dataset(x, label=t),
+                            num_boost_round=max(int(cand.settings["rounds"]), 1))
+        return lambda x_new: booster.predict(x_new)
+    raise MethodError(f"cannot refit the propensity model {choice.chosen!r} on new rows")
+
+
 def clip_scores(e: np.ndarray, clip: float = CLIP) -> tuple[np.ndarray, int]:
     """Scores clipped to ``[clip, 1 - clip]`` and how many were."""
     n = int(((e < clip) | (e > 1.0 - clip)).sum())
@@ -247,4 +271,4 @@ def clip_scores(e: np.ndarray, clip: float = CLIP) -> tuple[np.ndarray, int]:
 
 __all__ = ["CLIP", "MAX_TUNE", "OUTCOME_SPECS", "PROPENSITY_SPECS", "CandidateLoss",
            "NuisanceChoice", "clip_scores", "crossfit_outcome", "crossfit_propensity",
-           "outcome_candidates", "propensity_candidates", "select"]
+           "outcome_candidates", "propensity_candidates", "propensity_predictor", "select"]

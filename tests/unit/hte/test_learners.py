@@ -290,3 +290,37 @@ def test_early_stopped_fit_same_seed_same_numbers() -> None:
     np.testing.assert_array_equal(a.oof, b.oof)
     np.testing.assert_array_equal(a.predict(data[0][:50]), b.predict(data[0][:50]))
     assert (a.choice, a.final_rounds) == (b.choice, b.final_rounds)
+
+
+def _rough(n: int, seed: int, noise: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A randomized design whose effect ``2 sin(9 x0) sign(x2)`` has more structure than the smooth
+    second stage (5 leaves, 300 rows per leaf) can follow; returns ``x, t, y, tau``."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, size=(n, 3))
+    t = rng.integers(0, 2, n)
+    tau = 2 * np.sin(9 * x[:, 0]) * np.sign(x[:, 2])
+    return x, t, x[:, 1] + t * tau + noise * rng.normal(size=n), tau
+
+
+def test_dr_learner_keeps_the_t_estimate_when_its_dr_loss_is_lower() -> None:
+    # near noise-free outcomes: the per-arm outcome models are almost exact, the smoothed
+    # regression of the pseudo-outcome is not, and the DR-loss says so
+    x, t, y, tau = _rough(3000, 0, 0.01)
+    fit = DRLearner(folds=3, n_jobs=1).fit(x, t, y, propensity=0.5, seed=0)
+    assert fit.choice == "t" and fit.t_dr_loss < fit.dr_loss
+    # the kept estimate tracks the effect, in and out of sample (new rows: mean of mu1 - mu0 over
+    # the fold models)
+    assert np.sqrt(np.mean((fit.oof - tau) ** 2)) < 0.5 * np.std(tau)
+    x_new, _, _, tau_new = _rough(1000, 9, 0.01)
+    assert np.corrcoef(fit.predict(x_new), tau_new)[0, 1] > 0.9
+
+
+def test_dr_learner_keeps_its_second_stage_on_pure_noise() -> None:
+    # no effect and unit noise: the difference of two outcome fits is noise, the early-stopped
+    # second stage is nearly flat; the DR-loss prefers it
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-1, 1, size=(3000, 3))
+    t = rng.integers(0, 2, 3000)
+    fit = DRLearner(folds=3, n_jobs=1).fit(x, t, rng.normal(size=3000), propensity=0.5, seed=0)
+    assert fit.choice == "dr" and fit.dr_loss < fit.t_dr_loss
+    assert np.std(fit.oof) < 0.2
