@@ -39,6 +39,7 @@ from truelift.nuisance.learners import (
     PenalizedLogistic,
     Ridge,
     TwoPart,
+    _standardize,
     is_estimator,
     log_loss,
     mse,
@@ -247,19 +248,17 @@ def propensity_predictor(
     t = np.asarray(t, dtype=float)
     cand = next(c for c in choice.candidates if c.name == choice.chosen)
     if choice.chosen == "logistic":
-        model = PenalizedLogistic(c=float(cand.settings["C"]))
-        mean, sd = x.mean(axis=0), x.std(axis=0)
-        sd = np.where(sd > 0, sd, 1.0)
-        z = (x - mean) / sd
         c_value = float(cand.settings["C"])
+        model = PenalizedLogistic(c=c_value)
+        mean, sd = _standardize(x, np.ones(x.shape[0], dtype=bool))
+        z = (x - mean) / sd
         return lambda x_new: model._path(z, t, (x_new - mean) / sd, (c_value,))[0]
     if choice.chosen == "gbm":
         import lightgbm as lgb
 
-        boosted = Boosted()
-        booster = lgb.train(boosted.params(True, seed, x.shape[0]), lgb.Dataset(x, label=t),
+        booster = lgb.train(Boosted().params(True, seed, x.shape[0]), lgb.Dataset(x, label=t),
                             num_boost_round=max(int(cand.settings["rounds"]), 1))
-        return lambda x_new: booster.predict(x_new)
+        return booster.predict
     raise MethodError(f"cannot refit the propensity model {choice.chosen!r} on new rows")
 
 

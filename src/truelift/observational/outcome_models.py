@@ -47,15 +47,20 @@ class GLMFit:
 
     def mean(self, design: np.ndarray) -> np.ndarray:
         """``g^{-1}(eta)``: the predicted outcome mean."""
-        eta = self.linear_predictor(design)
-        return expit(eta) if self.kind == "logistic" else eta
+        return mean_and_derivative(self.linear_predictor(design), self.kind)[0]
 
     def mean_derivative(self, design: np.ndarray) -> np.ndarray:
         """``d g^{-1}(eta) / d eta``: 1 for linear, ``p(1-p)`` for logistic."""
-        if self.kind == "logistic":
-            p = expit(self.linear_predictor(design))
-            return p * (1.0 - p)
-        return np.ones(design.shape[0])
+        return mean_and_derivative(self.linear_predictor(design), self.kind)[1]
+
+
+def mean_and_derivative(eta: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """``g^{-1}(eta)`` and ``d g^{-1}/d eta`` of the canonical link (1 for linear, ``p(1-p)``
+    for logistic)."""
+    if kind == "logistic":
+        p = expit(eta)
+        return p, p * (1.0 - p)
+    return eta, np.ones_like(eta)
 
 
 def fit_glm(design: np.ndarray, y: np.ndarray, kind: str) -> GLMFit:

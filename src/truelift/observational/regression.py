@@ -37,13 +37,13 @@ from typing import ClassVar
 
 import numpy as np
 from scipy.linalg import solve_triangular
-from scipy.special import expit
 
 from truelift.data.prepare import Prepared
 from truelift.errors import MethodError
 from truelift.inference import covariance_from_influence, effect_from_means
 from truelift.observational.base import Fit, Progress
 from truelift.observational.logistic import logistic_mle
+from truelift.observational.outcome_models import mean_and_derivative, resolve, standardized_design
 from truelift.observational.propensity import FittedPropensity
 from truelift.results import Diagnostic, Status
 
@@ -57,28 +57,17 @@ CONSTANT_TOL = 1e-7
 _ARM_NAMES = {True: "treated", False: "control"}
 
 
-# --- the model (kept here, rather than shared with outcome_models.py, so that this estimator's
-# point estimate and sandwich are fitted on exactly the same reduced design) ---------------------
+# --- the model ----------------------------------------------------------------------------------
 
 def resolve_kind(kind: str, binary: bool) -> str:
-    """The outcome model used for one outcome: ``auto`` is logistic for 0/1 outcomes, else linear."""
+    """The outcome model used for one outcome: ``auto`` is logistic for 0/1 outcomes, else linear
+    (:func:`truelift.observational.outcome_models.resolve`, without the boosted model)."""
     if kind == "gbm":
         raise MethodError("outcome regression takes a linear or logistic model; "
                           "use AIPW for a boosted outcome model")
     if kind not in ("auto", "linear", "logistic"):
         raise MethodError(f"unknown outcome model {kind!r}; choose one of auto, linear, logistic")
-    if kind == "auto":
-        return "logistic" if binary else "linear"
-    if kind == "logistic" and not binary:
-        raise MethodError("the logistic outcome model needs a 0/1 outcome")
-    return kind
-
-
-def standardized_design(x: np.ndarray) -> np.ndarray:
-    """``[1, z]`` with ``z`` the covariates centred and scaled (better conditioned, same fit)."""
-    sd = x.std(axis=0)
-    z = (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
-    return np.column_stack([np.ones(x.shape[0]), z])
+    return resolve(kind, binary)
 
 
 def _fit_arm(design: np.ndarray, y: np.ndarray, kind: str
@@ -96,14 +85,6 @@ def _fit_arm(design: np.ndarray, y: np.ndarray, kind: str
                           "a logistic outcome model cannot be fitted")
     _, beta, converged = logistic_mle(design, y, fit_intercept=False)
     return beta, None, converged
-
-
-def _mean_and_derivative(eta: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
-    """``g^{-1}(eta)`` and ``d g^{-1}/d eta`` (1 for linear, ``p(1-p)`` for logistic)."""
-    if kind == "logistic":
-        p = expit(eta)
-        return p, p * (1.0 - p)
-    return eta, np.ones_like(eta)
 
 
 # --- which columns an arm's model can use ------------------------------------------------------
@@ -219,7 +200,7 @@ def regression_influence(
         x = design[:, list(cols.keep)]
         beta, r, ok = _fit_arm(x[in_arm], y[in_arm], kind)
         converged &= ok
-        m, gprime = _mean_and_derivative(x @ beta, kind)
+        m, gprime = mean_and_derivative(x @ beta, kind)
         mu = float((pop * m).sum() / pop.sum())
         a = ((pop * gprime)[:, None] * x).mean(axis=0)
         # H = X_a' W X_a / n = R'R / n with R from the QR of sqrt(W) X_a: H^{-1} a = n R^{-1} R^{-T} a,

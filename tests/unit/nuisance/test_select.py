@@ -133,3 +133,24 @@ def test_boosting_rounds_follow_early_stopping(step_case):
     x, t = step_case
     fit = Boosted().crossfit(x, t.astype(float), np.ones(N, bool), _folds(t), binary=True, seed=0)
     assert 1 <= fit.settings["rounds"] < Boosted().max_rounds
+
+
+@pytest.mark.parametrize("spec", ["logistic", "gbm"])
+def test_propensity_predictor_refits_the_chosen_model_on_all_rows(spec: str) -> None:
+    from truelift.nuisance.crossfit import fold_ids
+    from truelift.nuisance.select import crossfit_propensity, propensity_predictor
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(3000, 4))
+    true_e = 1 / (1 + np.exp(-x[:, 0]))
+    t = (rng.random(3000) < true_e).astype(float)
+    folds = fold_ids(t.astype(int), 5, rng)
+    oof, choice = crossfit_propensity(x, t, folds, spec)
+    score = propensity_predictor(x, t, choice)
+    x_new = rng.normal(size=(1000, 4))
+    new = score(x_new)
+    assert choice.chosen == spec
+    assert np.all((new > 0) & (new < 1))
+    # the refit scores new rows like the out-of-fold models scored the training rows
+    assert np.corrcoef(oof, score(x))[0, 1] > 0.95
+    assert np.corrcoef(new, 1 / (1 + np.exp(-x_new[:, 0])))[0, 1] > 0.9
