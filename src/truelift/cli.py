@@ -471,7 +471,8 @@ def uplift(
                                                     "numeric, comma separated.")] = None,
     id: Annotated[str | None, typer.Option("--id", help="Customer id column (kept in "
                                            "--scores).")] = None,
-    folds: Annotated[int, typer.Option(help="Cross-fitting folds.")] = 5,
+    folds: Annotated[int | None, typer.Option(
+        help="Cross-fitting folds (default: 5 below 100,000 rows, else 3).")] = None,
     level: Annotated[float, typer.Option(help="Confidence level.")] = 0.95,
     seed: Annotated[int, typer.Option(help="Seed of every random step.")] = 0,
     drop_missing: Annotated[bool, typer.Option("--drop-missing", help="Drop (and count) rows "

@@ -48,7 +48,7 @@ from truelift.hte.segments import (
 )
 from truelift.inference.influence import covariance_from_influence
 from truelift.inference.normal import effect_from_means
-from truelift.nuisance.crossfit import fold_ids
+from truelift.nuisance.crossfit import default_folds, fold_ids
 from truelift.nuisance.folds import canonicalize
 from truelift.results import Analysis, Diagnostic, Estimate, Provenance, Status, Verdict, _ToDict
 
@@ -179,7 +179,7 @@ def uplift(
     id: str | None = None,
     effect_threshold: float | None = None,
     baseline_threshold: float | None = None,
-    folds: int = 5,
+    folds: int | None = None,
     level: float = 0.95,
     seed: int = 0,
     drop_missing: bool = False,
@@ -199,8 +199,9 @@ def uplift(
             a learner instance (e.g. ``DRLearner(base="linear")``).
         base: base models of the learner and the nuisances: ``"lightgbm"``, ``"gbm"`` or ``"linear"``.
         design: ``"randomized"`` (the propensity is known: each arm's share, or the ``propensity``
-            column) or ``"observational"`` (estimated by cross-fitted logistic regression, clipped
-            at 0.01, with an overlap diagnostic).
+            column) or ``"observational"`` (estimated by the cross-fitted model with the lower
+            out-of-fold log loss, penalized logistic or LightGBM, clipped at 0.01, with an
+            overlap diagnostic).
         propensity: with two arms in a randomized test, a column of each row's known probability of
             treatment (when it differed between customers).
         value: value of one unit of the first outcome (e.g. margin per conversion, or 0.4 for a
@@ -213,7 +214,9 @@ def uplift(
             (default: break-even ``cost/value``, else 10 % of the mean predicted control outcome;
             0.5 for a 0/1 outcome, else the median predicted control outcome). Other outcomes
             always use the defaults without money, on their own scale.
-        folds: cross-fitting folds. ``level``: confidence level. ``seed``: every random step.
+        folds: cross-fitting folds (default: 5 below 100,000 rows, 3 from there on;
+            :func:`truelift.nuisance.crossfit.default_folds`). ``level``: confidence level.
+            ``seed``: every random step.
         drop_missing: drop (and count) rows with a missing covariate instead of failing.
         progress: ``progress(step, done, total)`` callback.
     """
@@ -244,6 +247,9 @@ def uplift(
         known = known[order]
     t = np.asarray(prepared.t)
     k_arms = len(arms)
+    if folds is None:
+        folds = default_folds(t.shape[0])
+        settings = _learner(learner, base, folds, level)
     _check_folds(t, arms, folds, treatment)
     costs = _costs(cost, arms) if value is not None else None
     tick("read and validate")
@@ -395,7 +401,7 @@ def _ate(g1: np.ndarray, g0: np.ndarray, out: str, level: float, n1: int, n0: in
 # helpers
 
 
-def _learner(learner: Any, base: str, folds: int, level: float) -> Any:
+def _learner(learner: Any, base: str, folds: int | None, level: float) -> Any:
     if isinstance(learner, str):
         key = learner.lower()
         if key not in LEARNERS:
@@ -410,7 +416,8 @@ def _learner(learner: Any, base: str, folds: int, level: float) -> Any:
 
 
 def _check_settings(design: str, propensity: str | None, value: float | None, cost: Any,
-                    max_customers: int | None, max_spend: float | None, folds: int, level: float,
+                    max_customers: int | None, max_spend: float | None, folds: int | None,
+                    level: float,
                     segments: tuple[str, ...], covariates: tuple[str, ...]) -> None:
     if design not in DESIGNS:
         raise MethodError(f"unknown design {design!r}; choose 'randomized' or 'observational'")
@@ -423,7 +430,7 @@ def _check_settings(design: str, propensity: str | None, value: float | None, co
         raise DataError("value", f"must be a positive number, got {value!r}")
     if (max_customers is not None or max_spend is not None) and value is None:
         raise DataError("value", "a budget is given without value and cost: the policy needs both")
-    if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
+    if folds is not None and (isinstance(folds, bool) or not isinstance(folds, int) or folds < 2):
         raise MethodError(f"folds must be an integer >= 2, got {folds!r}")
     if not (0.0 < level < 1.0):
         raise MethodError(f"level must be in (0, 1), got {level!r}")

@@ -38,7 +38,7 @@ import numpy as np
 from scipy.stats import norm
 
 from truelift.errors import MethodError
-from truelift.hte.learners import CausalForest, FittedCATE, _seed, _validate
+from truelift.hte.learners import CausalForest, FittedCATE, _seed, _validate, n_folds
 from truelift.nuisance.crossfit import fold_ids
 
 if TYPE_CHECKING:
@@ -75,11 +75,12 @@ def fit_causal_forest(cf: CausalForest, x: Any, t: Any, y: Any, *,
                       propensity: np.ndarray | float | None = None, seed: int = 0) -> FittedCATE:
     """Fit the causal forest ``cf`` on ``(x, t, y)``; see the module docstring for the steps."""
     _check_settings(cf)
-    x, t, y, e = _validate(x, t, y, propensity, cf.folds, cf.base)
+    k = n_folds(cf.folds, t)
+    x, t, y, e = _validate(x, t, y, propensity, k, cf.base)
     from econml.grf import CausalForest as GRFForest
 
     rng = np.random.default_rng(seed)
-    folds = fold_ids(t, cf.folds, rng)
+    folds = fold_ids(t, k, rng)
     y_res, t_res, e_rows = cf._residuals(x, t, y, e, folds, rng)
     forest = GRFForest(
         n_estimators=cf.n_estimators, min_samples_leaf=cf.min_node_size,

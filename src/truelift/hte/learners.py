@@ -61,7 +61,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from truelift.errors import DataError, MethodError
-from truelift.nuisance.crossfit import cross_predict, fold_ids
+from truelift.nuisance.crossfit import cross_predict, default_folds, fold_ids
 
 PROPENSITY_CLIP = (0.01, 0.99)
 BASES = ("lightgbm", "gbm", "linear")
@@ -188,6 +188,13 @@ def _validate(x: Any, t: Any, y: Any, propensity: Any, folds: int, base: str
 # base models
 
 
+def n_folds(folds: int | None, t: Any) -> int:
+    """The folds to use: as set, or :func:`~truelift.nuisance.crossfit.default_folds` of the rows."""
+    if folds is not None:
+        return folds
+    return default_folds(int(np.shape(np.asarray(t))[0]))
+
+
 def _seed(rng: np.random.Generator) -> int:
     return int(rng.integers(2**31 - 1))
 
@@ -291,7 +298,7 @@ class _Design:
 class _Learner:
     """Settings shared by all learners (see the module docstring)."""
 
-    folds: int = 5
+    folds: int | None = None
     base: str = "lightgbm"
     max_iter: int = 100
     learning_rate: float = 0.1
@@ -407,9 +414,10 @@ class _Learner:
         The whole learner is fitted ``folds`` times (without fold ``k``, scoring fold ``k``) for
         ``oof``, and once on all rows for ``predict``.
         """
-        x, t, y, e = _validate(x, t, y, propensity, self.folds, self.base)
+        k = n_folds(self.folds, t)
+        x, t, y, e = _validate(x, t, y, propensity, k, self.base)
         rng = np.random.default_rng(seed)
-        folds = fold_ids(t, self.folds, rng)
+        folds = fold_ids(t, k, rng)
         e_rows = _propensity_oof(x, t, folds) if e is None else e
         oof = cross_predict(folds, lambda tr, te: self._fit_full(x[tr], t[tr], y[tr], rng)(
             x[te], e_rows[te]))
@@ -529,9 +537,10 @@ class DRLearner(_Learner):
     def fit(self, x: np.ndarray, t: np.ndarray, y: np.ndarray, *,
             propensity: np.ndarray | float | None = None, seed: int = 0) -> FittedCATE:
         """Cross-fit the nuisances, form the pseudo-outcome and regress it on ``x``."""
-        x, t, y, e = _validate(x, t, y, propensity, self.folds, self.base)
+        k = n_folds(self.folds, t)
+        x, t, y, e = _validate(x, t, y, propensity, k, self.base)
         rng = np.random.default_rng(seed)
-        folds = fold_ids(t, self.folds, rng)
+        folds = fold_ids(t, k, rng)
         e_rows = _propensity_oof(x, t, folds) if e is None else e
 
         design = _Design(x)
@@ -617,9 +626,10 @@ class RLearner(_Learner):
     def fit(self, x: np.ndarray, t: np.ndarray, y: np.ndarray, *,
             propensity: np.ndarray | float | None = None, seed: int = 0) -> FittedCATE:
         """Cross-fit the nuisances and run the weighted residual regression."""
-        x, t, y, e = _validate(x, t, y, propensity, self.folds, self.base)
+        k = n_folds(self.folds, t)
+        x, t, y, e = _validate(x, t, y, propensity, k, self.base)
         rng = np.random.default_rng(seed)
-        folds = fold_ids(t, self.folds, rng)
+        folds = fold_ids(t, k, rng)
         y_res, t_res, e_rows = self._residuals(x, t, y, e, folds, rng)
         target = y_res / t_res
         weight = t_res**2

@@ -17,9 +17,10 @@ by arm, and each fold is scored by models fitted on the other folds only.
 
 * ``mu_a``: the learner's base regressor fitted on the rows of arm ``a``.
 * ``e_a``: known by design in a randomized test (the arm's share, or a column of known
-  probabilities), else estimated: for two arms the learners' cross-fitted logistic regression
-  clipped to [0.01, 0.99]; for more, multinomial logistic regression, each arm clipped below at
-  :data:`CLIP` and renormalized to sum to 1.
+  probabilities), else estimated: for two arms the learners' cross-fitted model chosen by
+  out-of-fold log loss (penalized logistic or LightGBM, :mod:`truelift.nuisance.select`),
+  clipped to [0.01, 0.99]; for more, multinomial logistic regression (nearly unpenalized,
+  ``C = 1e4``), each arm clipped below at :data:`CLIP` and renormalized to sum to 1.
 """
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ def known_propensity(t: np.ndarray, arms: int, given: np.ndarray | None = None) 
 
 def estimated_propensity(x: np.ndarray, t: np.ndarray, arms: int, folds: np.ndarray
                          ) -> tuple[np.ndarray, int]:
-    """Cross-fitted (multinomial) logistic propensity, clipped at :data:`CLIP` and renormalized.
+    """Cross-fitted propensity (two arms: the chosen model; more: multinomial logistic), clipped
+    at :data:`CLIP` and renormalized.
 
     Returns the ``(n, arms)`` scores and the number of rows where a score was clipped.
     """

@@ -78,3 +78,14 @@ def test_copies_of_a_unit_share_a_fold():
     for u in np.unique(ids):
         assert np.unique(folds[ids == u]).shape[0] == 1
     assert np.bincount(folds, minlength=5).min() > 80
+
+
+def test_default_folds_drop_to_three_on_large_data() -> None:
+    from truelift.hte.learners import DRLearner, n_folds
+    from truelift.nuisance.crossfit import LARGE_FOLDS, default_folds
+
+    assert default_folds(LARGE_FOLDS - 1) == 5
+    assert default_folds(LARGE_FOLDS) == 3
+    assert n_folds(None, np.zeros(LARGE_FOLDS)) == 3
+    assert n_folds(7, np.zeros(LARGE_FOLDS)) == 7
+    assert DRLearner().folds is None and DRLearner(folds=4).folds == 4
