@@ -320,7 +320,8 @@ def report(rows: list[dict], meta: dict) -> str:
     lines = ["## ACIC 2016 (causallib's instances): truelift's default AIPW vs DoubleML and "
              "EconML (`acic_observational.py`)", "",
              f"- Command: `{meta['command']}` — {meta['machine']}; the whole run took "
-             f"{meta['minutes']} min.",
+             f"{meta['minutes']} min" + (f"; {meta['reused']}" if meta.get("reused") else "")
+             + ".",
              f"- Versions: {meta['versions']}",
              f"- Instances {', '.join(map(str, meta['instances']))} of causallib 0.10.0's "
              "`acic_challenge_2016` (4,802 units, 58 covariates, 3 categorical; Dorie et al. "
@@ -371,6 +372,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=RAW, help="JSON of the raw results")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per row")
     parser.add_argument("--no-write", action="store_true", help="do not touch RESULTS.md")
+    parser.add_argument("--reuse-peers", type=Path, default=None,
+                        help="take the peers' rows from this earlier raw JSON instead of rerunning "
+                             "them (they do not depend on truelift's code); the report says so")
     parser.add_argument("--worker", choices=METHODS, help=argparse.SUPPRESS)
     parser.add_argument("--instance", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--estimand", choices=ESTIMANDS, help=argparse.SUPPRESS)
@@ -396,6 +400,16 @@ def main(argv: list[str] | None = None) -> None:
              for k in instances for e in ESTIMANDS for m in methods
              if m in group and not (m == "econml" and e != "ATE")]
     rows: list[dict] = []
+    reused = ""
+    if args.reuse_peers is not None:
+        old = json.loads(args.reuse_peers.read_text())
+        peers = [r for r in old["rows"] if not r["method"].startswith("truelift")
+                 and r["instance"] in instances]
+        rows.extend(peers)
+        order = [o for o in order if o[0].startswith("truelift")]
+        methods = sorted(set(methods) | {r["method"] for r in peers}, key=METHODS.index)
+        reused = (f"the peers' {len(peers)} rows are reused from `{args.reuse_peers.name}` "
+                  f"({old['meta']['machine']}), not rerun")
     for method, k, estimand in order:
         row = _finish(run_one(method, k, estimand, args.timeout), loaded[k])
         rows.append(row)
@@ -408,7 +422,7 @@ def main(argv: list[str] | None = None) -> None:
                              METHODS.index(r["method"])))
     meta = {"command": _results.command_line(), "machine": _results.machine_line(),
             "minutes": round((time.perf_counter() - start) / 60, 1), "versions": _versions(),
-            "instances": instances, "methods": methods}
+            "instances": instances, "methods": methods, "reused": reused}
     body = report(rows, meta)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"meta": meta, "rows": rows}, indent=2, default=str))
