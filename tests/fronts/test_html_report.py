@@ -102,3 +102,18 @@ def test_sections_say_what_was_not_run(demo_frame):
     assert "No projection" in page
     assert "Rosenbaum bounds need the matched design" in page
     assert 'id="fig-love"' in page  # the IPW balance check is always there
+
+
+def test_nuisance_models_table_lists_every_candidate(html, fast_analysis):
+    from truelift.report.terminal import render_text
+
+    assert 'id="tl-nuisance"' in html
+    text = render_text(fast_analysis, width=80)
+    assert "Nuisance models" in text
+    for choice in fast_analysis.nuisance:
+        assert f"<code>{choice.chosen}</code>" in html
+        for cand in choice.candidates:
+            assert cand.name in html
+            if cand.error is None:
+                assert f"{cand.loss:.4g}" in html
+    assert all(len(line) <= 80 for line in text.splitlines())

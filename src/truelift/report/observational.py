@@ -323,6 +323,22 @@ def provenance_rows(analysis: Any) -> list[tuple[str, str]]:
     return rows
 
 
+def nuisance_rows(analysis: Any) -> list[dict[str, Any]]:
+    """One row per nuisance target: the model chosen and every candidate's out-of-fold loss."""
+    out = []
+    for c in getattr(analysis, "nuisance", ()) or ():
+        cands = [{"name": k.name, "loss": "failed" if k.error is not None else fmt.number(k.loss, 4),
+                  "chosen": k.name == c.chosen, "error": k.error or ""} for k in c.candidates]
+        out.append({
+            "target": "propensity" if c.target == "propensity" else f"outcome {c.target}",
+            "loss_name": c.loss_name, "chosen": c.chosen, "candidates": cands,
+            "candidates_text": ", ".join(f"{k['name']} {k['loss']}" for k in cands),
+            "constant": fmt.number(c.constant_loss, 4),
+            "rows": (f"{c.rows:,}" if c.rows_tuned >= c.rows
+                     else f"{c.rows:,} (tuned on {c.rows_tuned:,})")})
+    return out
+
+
 def view(analysis: Any) -> dict[str, Any]:
     """Everything the fronts show about an observational analysis, as formatted strings."""
     binary = binary_outcomes(analysis)
@@ -355,6 +371,7 @@ def view(analysis: Any) -> dict[str, Any]:
         "reasons": reasons(analysis),
         "diagnostics": [_diag(d) for d in analysis.diagnostics],
         "overlap": overlap_rows(analysis),
+        "nuisance": nuisance_rows(analysis),
         "balance_summary": balance_summary(analysis),
         "balance_tables": balance_tables(analysis),
         "evalues": evalue_rows(analysis),

@@ -127,8 +127,15 @@ def _observational(analysis: Any) -> Any:
     parts.append(_panel(body, f"Why: {counts['fail']} fail, {counts['warn']} warn, {counts['info']} info, "
                               f"{counts['ok']} ok"))
 
-    # 4. Overlap.
+    # 4. Overlap, and the nuisance models chosen.
     parts.append(_panel(_kv(v["overlap"]), "Overlap of the propensity score"))
+    if v.get("nuisance"):
+        parts.append(_panel(_table(None, [("model of", "left"), ("chosen", "left"),
+                                          ("out-of-fold loss of every candidate", "left"),
+                                          "constant"],
+                                   [[r["target"], r["chosen"],
+                                     f"{r['loss_name']}: {r['candidates_text']}", r["constant"]]
+                                    for r in v["nuisance"]]), "Nuisance models (chosen by out-of-fold loss)"))
 
     # 5. Balance summary.
     parts.append(_panel(_table(None, [("adjustment", "left"), "max |SMD| before",
