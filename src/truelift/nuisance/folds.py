@@ -54,21 +54,34 @@ def id_keys(ids: np.ndarray, salt: int | str = 0) -> np.ndarray:
     return out
 
 
+def _mix64(h: np.ndarray, salt: int) -> np.ndarray:
+    """SplitMix64's finalizer of ``h XOR salt`` (Steele, Lea & Flood 2014): a bijection of the
+    64-bit words, so another salt reorders the keys and equal words stay equal."""
+    z = h ^ np.uint64(salt)
+    with np.errstate(over="ignore"):
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
 def value_keys(columns: Sequence[np.ndarray], salt: int | str = 0) -> np.ndarray:
     """``(n, 2)`` uint64 keys from a row's values (no id): the same rows give the same keys.
 
-    Uses pandas' vectorised row hash (SipHash-based, fixed key derived from ``salt``), twice with
-    two keys for 128 bits.
+    Uses pandas' vectorised row hash (SipHash-based), twice with two keys for 128 bits, each
+    half then mixed with 64 bits of ``MD5(salt)`` (pandas' ``hash_key`` reaches only text
+    columns, so without the mix the salt, i.e. the seed, would not move numeric rows' folds).
     """
     import pandas as pd
     from pandas.util import hash_pandas_object
 
     frame = pd.DataFrame({f"c{j}": np.asarray(c) for j, c in enumerate(columns)})
     base = f"{salt}".encode().hex()
+    digest = hashlib.md5(f"{salt}".encode(), usedforsecurity=False).digest()
     out = np.empty((len(frame), 2), dtype=np.uint64)
     for half, tag in enumerate(("a", "b")):
         key = (tag + base + "0" * 16)[:16]
-        out[:, half] = hash_pandas_object(frame, index=False, hash_key=key).to_numpy(np.uint64)
+        raw = hash_pandas_object(frame, index=False, hash_key=key).to_numpy(np.uint64)
+        out[:, half] = _mix64(raw, int.from_bytes(digest[8 * half:8 * half + 8], "big"))
     return out
 
 

@@ -89,3 +89,15 @@ def test_default_folds_drop_to_three_on_large_data() -> None:
     assert n_folds(None, np.zeros(LARGE_FOLDS)) == 3
     assert n_folds(7, np.zeros(LARGE_FOLDS)) == 7
     assert DRLearner().folds is None and DRLearner(folds=4).folds == 4
+
+
+def test_the_salt_moves_value_keys_of_numeric_rows() -> None:
+    # pandas' hash_key reaches only text columns; the salt must still reorder numeric rows
+    from truelift.nuisance.folds import value_keys
+
+    cols = [np.arange(200.0), np.arange(200.0) ** 2]
+    a, b = value_keys(cols, 0), value_keys(cols, 1)
+    np.testing.assert_array_equal(a, value_keys(cols, 0))
+    assert not np.array_equal(canonical_order(a), canonical_order(b))
+    t = np.arange(200) % 2
+    assert (hash_folds(a, t, 5) != hash_folds(b, t, 5)).mean() > 0.5
