@@ -11,7 +11,9 @@ Rows, per instance and estimand (ATE, ATT):
   estimand=..., method="aipw", refute=False, seed=0)`` and the library's defaults otherwise
   (whatever they are at the revision measured; the propensity and outcome models used are read
   back from ``result.provenance.parameters``); truelift one-hot encodes the categoricals itself.
-- ``truelift-gbm``: the same with ``propensity="gbm"``.
+- ``truelift-seeds``: the same at seeds 1-9 (other hash folds, other model seeds), in one
+  process: how much the one-split answer of seed 0 owes to its split (coverage over the ten
+  seeds is reported beside it).
 - ``doubleml``: ``DoubleMLIRM(score="ATE" | "ATTE", n_folds=5)``, DoubleML's other defaults
   (dml2, propensity clipped at 1e-2, no IPW normalization), ``ml_g = LGBMRegressor``,
   ``ml_m = LGBMClassifier``, both ``n_estimators=500, learning_rate=0.01, num_leaves=15``.
@@ -56,10 +58,11 @@ ESTIMANDS = ("ATE", "ATT")
 LEVEL = 0.95
 SEED = 0
 LGBM = {"n_estimators": 500, "learning_rate": 0.01, "num_leaves": 15}
-METHODS = ("truelift", "truelift-gbm", "doubleml", "econml")
+METHODS = ("truelift", "truelift-seeds", "doubleml", "econml")
+SPLIT_SEEDS = tuple(range(1, 10))
 LABELS = {
     "truelift": "truelift default",
-    "truelift-gbm": 'truelift propensity="gbm"',
+    "truelift-seeds": "truelift default, seeds 1-9",
     "doubleml": "DoubleML IRM (LGBM)",
     "econml": "EconML LinearDRLearner (LGBM)",
 }
@@ -67,19 +70,17 @@ LABELS = {
 
 # ----------------------------------------------------------------------------- workers
 
-def _truelift_worker(inst: _acic.Instance, estimand: str, method: str) -> dict:
-    fingerprint = _src_fingerprint()
+def _truelift_fit(inst: _acic.Instance, estimand: str, seed: int) -> dict:
     import truelift as tl
 
-    kwargs = {} if method == "truelift" else {"propensity": "gbm"}
     t0 = time.perf_counter()
     try:
         res = tl.observe(inst.data, treatment="z", outcomes="y", covariates=inst.covariates,
-                         estimand=estimand, method="aipw", refute=False, seed=SEED, **kwargs)
+                         estimand=estimand, method="aipw", refute=False, seed=seed)
     except Exception as exc:  # reported per row; the run goes on
         return {"error": f"{type(exc).__name__}: {exc}".replace("\n", " ")[:500],
                 "traceback": traceback.format_exc()[-2000:],
-                "fit": time.perf_counter() - t0, "kwargs": kwargs, "src": fingerprint}
+                "fit": time.perf_counter() - t0, "kwargs": {}}
     fit = time.perf_counter() - t0
     est = next(e for e in res.estimates if e.method == "aipw" and e.outcome == "y")
     params = dict(res.provenance.parameters)
@@ -87,13 +88,24 @@ def _truelift_worker(inst: _acic.Instance, estimand: str, method: str) -> dict:
     verdict = res.verdict
     status = getattr(verdict.status, "value", str(verdict.status))
     return {"estimate": float(est.value), "se": float(est.se),
-            "ci": [float(est.ci[0]), float(est.ci[1])], "fit": fit, "kwargs": kwargs,
-            "src": fingerprint, "verdict": status, "reasons": list(getattr(verdict, "reasons", ())),
+            "ci": [float(est.ci[0]), float(est.ci[1])], "fit": fit, "kwargs": {},
+            "verdict": status, "reasons": list(getattr(verdict, "reasons", ())),
             "propensity": params.get("propensity"),
             "aipw_settings": settings,
             "models": _models_text(params, settings),
             "version": res.provenance.truelift_version,
             "parameters": {k: v for k, v in params.items() if k != "covariates"}}
+
+
+def _truelift_worker(inst: _acic.Instance, estimand: str, method: str) -> dict:
+    fingerprint = _src_fingerprint()
+    if method == "truelift":
+        return {**_truelift_fit(inst, estimand, SEED), "src": fingerprint}
+    runs = [{**_truelift_fit(inst, estimand, seed), "seed": seed} for seed in SPLIT_SEEDS]
+    for r in runs:
+        r.pop("parameters", None)
+        r.pop("traceback", None)
+    return {"seeds": runs, "fit": sum(r["fit"] for r in runs), "src": fingerprint}
 
 
 def _models_text(params: dict, settings: dict) -> str:
@@ -172,7 +184,7 @@ def worker(method: str, instance: int, estimand: str) -> None:
     t_load = time.perf_counter()
     inst = _acic.load(instance, _acic.wheel_path(download=False))
     load = time.perf_counter() - t_load
-    if method in ("truelift", "truelift-gbm"):
+    if method in ("truelift", "truelift-seeds"):
         out = _truelift_worker(inst, estimand, method)
     elif method == "doubleml":
         out = _doubleml_worker(inst, estimand)
@@ -241,7 +253,11 @@ def run_one(method: str, instance: int, estimand: str, timeout: float) -> dict:
 def _finish(row: dict, inst: _acic.Instance) -> dict:
     truth = inst.truth(row["estimand"])
     row["truth"] = truth
-    if "error" not in row:
+    for r in row.get("seeds", ()):
+        if "error" not in r:
+            r["error_est"] = r["estimate"] - truth
+            r["covers"] = bool(r["ci"][0] <= truth <= r["ci"][1])
+    if "error" not in row and "seeds" not in row:
         lo, hi = row["ci"]
         row["error_est"] = row["estimate"] - truth
         row["half_width"] = (hi - lo) / 2
@@ -258,6 +274,8 @@ def table(rows: list[dict]) -> list[str]:
              "covers | wall (s) | CPU (s) | fit (s) | verdict | models (from provenance) |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
+        if "seeds" in r:
+            continue
         head = f"| {r['instance']} | {r['estimand']} | {r['truth']:.3f} | {LABELS[r['method']]} |"
         wall = f"{_f(r.get('wall'), 1)} | {_f(r.get('cpu'), 1)}"
         if "error" in r:
@@ -283,7 +301,8 @@ def summary(rows: list[dict]) -> list[str]:
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for method in METHODS:
         for estimand in ESTIMANDS:
-            rs = [r for r in rows if r["method"] == method and r["estimand"] == estimand]
+            rs = [r for r in rows if r["method"] == method and r["estimand"] == estimand
+                  and "seeds" not in r]
             if not rs or all(r.get("error", "").startswith("EconML's DR") for r in rs):
                 continue
             ok = [r for r in rs if "error" not in r]
@@ -299,6 +318,33 @@ def summary(rows: list[dict]) -> list[str]:
                 lines.append(f"| {LABELS[method]} | {estimand} | {len(rs)} | {len(rs)} | n/a | "
                              f"n/a | n/a | 0 of {len(rs)} | {med} |")
     return lines
+
+
+def split_table(rows: list[dict]) -> list[str]:
+    """The default over seeds 0-9: coverage, errors and the spread the split alone causes."""
+    lines = ["| instance | estimand | truth | covered (of 10 seeds) | mean error | error range | "
+             "SD of the estimate over seeds | mean SE | seed 0 covers |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    totals: dict[str, list[int]] = {}
+    for r in rows:
+        if "seeds" not in r:
+            continue
+        base = next((b for b in rows if b["method"] == "truelift" and b["instance"] == r["instance"]
+                     and b["estimand"] == r["estimand"] and "error" not in b), None)
+        runs = [x for x in r["seeds"] if "error" not in x] + ([base] if base else [])
+        if not runs:
+            continue
+        errs = [x["error_est"] for x in runs]
+        cov = sum(x["covers"] for x in runs)
+        totals.setdefault(r["estimand"], []).append(cov)
+        sd = statistics.stdev([x["estimate"] for x in runs]) if len(runs) > 1 else float("nan")
+        lines.append(f"| {r['instance']} | {r['estimand']} | {r['truth']:.3f} | {cov} of "
+                     f"{len(runs)} | {statistics.mean(errs):+.3f} | {min(errs):+.3f} to "
+                     f"{max(errs):+.3f} | {sd:.3f} | {statistics.mean(x['se'] for x in runs):.3f} | "
+                     f"{'yes' if base and base['covers'] else 'no'} |")
+    foot = [f"{e}: {sum(v)} of {10 * len(v)} runs cover; instances covered on a majority of seeds: "
+            f"{sum(c > 5 for c in v)} of {len(v)}" for e, v in totals.items()]
+    return lines + ([""] + [f"- {f}" for f in foot] if foot else [])
 
 
 def _versions() -> str:
@@ -330,7 +376,8 @@ def report(rows: list[dict], meta: dict) -> str:
              "the truth.",
              "- truelift: `tl.observe(..., method=\"aipw\", estimand=..., refute=False, seed=0)` "
              "with the library's defaults (the models column is read from "
-             "`result.provenance.parameters`); the second row adds `propensity=\"gbm\"`. "
+             "`result.provenance.parameters`); `seeds 1-9` reruns it with other seeds (other hash "
+             "folds) to show how much one split decides. "
              "DoubleML: `DoubleMLIRM(n_folds=5, score=\"ATE\"/\"ATTE\")`, otherwise defaults; "
              "EconML: `LinearDRLearner(cv=5)`, `X=None`, covariates as `W`, `ate_inference()` "
              "(ATE only: EconML's DR learners have no ATT). Peers' nuisances: "
@@ -344,7 +391,9 @@ def report(rows: list[dict], meta: dict) -> str:
              "verdict status; models = `nuisance_models` of the provenance (the models chosen) or, "
              "when it has none, the settings asked for (`outcome_model`); src = a hash of "
              "`src/truelift/**/*.py` when the row ran (others edit the library concurrently).", "",
-             "Summary per method and estimand:", "", *summary(rows), "",
+             "Summary per method and estimand (seed 0):", "", *summary(rows), "",
+             "The default over seeds 0-9 (the split's share of the answer):", "",
+             *split_table(rows), "",
              "Every row:", "", *table(rows)]
     notes = []
     for r in rows:
@@ -396,7 +445,7 @@ def main(argv: list[str] | None = None) -> None:
     loaded = {k: _acic.load(k) for k in instances}
     # truelift's rows first, all instances in a row: the shortest window for src/ to change in
     # (others edit it concurrently); then the peers'.
-    order = [(m, k, e) for group in (("truelift", "truelift-gbm"), ("doubleml", "econml"))
+    order = [(m, k, e) for group in (("truelift", "truelift-seeds"), ("doubleml", "econml"))
              for k in instances for e in ESTIMANDS for m in methods
              if m in group and not (m == "econml" and e != "ATE")]
     rows: list[dict] = []
@@ -414,6 +463,8 @@ def main(argv: list[str] | None = None) -> None:
         row = _finish(run_one(method, k, estimand, args.timeout), loaded[k])
         rows.append(row)
         msg = (f"FAILED {row['error']}" if "error" in row else
+               f"{sum(x.get('covers', False) for x in row['seeds'])} of {len(row['seeds'])} "
+               "seeds cover" if "seeds" in row else
                f"{row['estimate']:.3f} (truth {row['truth']:.3f}, ±{row['half_width']:.3f}, "
                f"{'covers' if row['covers'] else 'misses'})")
         print(f"[{time.perf_counter() - start:6.0f} s] instance {k} {estimand} {method}: {msg}; "
