@@ -9,7 +9,8 @@ all on the same data within a round (``--append`` adds rounds to the saved runs 
 ``--n``, numbered on, so a slow size can be measured in several invocations); we report the
 median and every run, and the ratios truelift / causalml pair runs of the same round.
 
-(a) truelift ``DRLearner()`` (LightGBM base, 5 folds, ``propensity=None``: cross-fitted logistic)
+(a) truelift ``DRLearner()`` (LightGBM base, its default folds: 3 from 100,000 rows,
+    ``propensity=None``: cross-fitted, the model chosen by out-of-fold log loss)
     on ``--n`` rows (``_run_hte_truelift.py``); PEHE of its out-of-fold scores.
 (b) causalml 0.15.5 ``BaseDRLearner`` and ``BaseXRegressor`` with
     ``LGBMRegressor(n_estimators=100, num_leaves=15, min_child_samples=40, verbose=-1)`` and the
@@ -42,7 +43,7 @@ SECTION = "speed_hte"
 RAW = HERE / "out" / "speed_hte.json"
 
 LABELS = {
-    "truelift-dr": "truelift `DRLearner()` (5 folds, propensity estimated; oof scores)",
+    "truelift-dr": "truelift `DRLearner()` (default folds, propensity estimated; oof scores)",
     "causalml-dr": "causalml `BaseDRLearner` (LGBM, p given; in-sample scores)",
     "causalml-x": "causalml `BaseXRegressor` (LGBM, p given; in-sample scores)",
     "truelift-cf": "truelift `CausalForest()` (propensity estimated; out-of-bag scores)",
@@ -154,9 +155,10 @@ def write(n: int, entry: dict) -> str:
     head = ("## Speed of CATE learners: truelift vs causalml (`speed_hte.py`)\n\n"
             "Whole processes under `/usr/bin/time -v`, interleaved rounds on the same data per "
             "round (see the script's docstring). The work differs by design: truelift's "
-            "DR-learner cross-fits 5 folds (nuisances, then the second stage for out-of-fold "
-            "scores; new rows are scored by the mean of its fold models) and estimates the "
-            "propensity; "
+            "DR-learner cross-fits its default folds (5 below 100,000 rows, 3 from there on: "
+            "nuisances, then the early-stopped second stage for out-of-fold scores; new rows "
+            "are scored by the mean of its fold models) and estimates the propensity (the "
+            "model chosen by out-of-fold log loss); "
             "causalml's `BaseDRLearner` rotates 3 partitions and gets the propensity given, its "
             "`BaseXRegressor` fits 4 models once; causalml's PEHE is of in-sample scores. "
             "Each subsection is written by the run of its `--n`.")
