@@ -23,6 +23,7 @@ import argparse
 import json
 import math
 import os
+import re
 import sys
 import time
 import warnings
@@ -74,7 +75,9 @@ def run_one(case_name: str, rep: int, estimand: str, args: argparse.Namespace) -
     row["primary"] = res.primary
     row["verdict"] = str(res.verdict.status.value)
     row["diagnostics"] = [{"name": d.name, "status": str(d.status.value), "value": d.value,
-                           "threshold": d.threshold} for d in res.diagnostics]
+                           "threshold": d.threshold,
+                           "secondary": "not of the primary" in d.message}
+                          for d in res.diagnostics]
     row["nuisance"] = dict(res.provenance.parameters.get("nuisance_models", {}))
     row["estimates"] = {}
     for out in case.outcomes:
@@ -203,7 +206,44 @@ def report(rows: list[dict], args: argparse.Namespace, wall: float,
         "; ".join(f"{r['case']} rep {r['rep']}: {r['error'][:120]}" for r in errs[:5])
         if errs else "none") + ".  ")
     lines.append(f"Raw runs: `{args.out}`.")
+    lines += ["", *predictive_table(rows)]
     return "\n".join(lines)
+
+
+_SUFFIX = re.compile(r"_(made_purchase|revenue|y|treated|control)$")
+
+
+def predictive_table(rows: list[dict]) -> list[str]:
+    """What each check predicts: the primary interval's coverage in the runs where the check
+    fired (its status WARN or FAIL; a secondary method's check that crossed its own threshold,
+    shown as INFO / WARN, counts as fired) and in the runs where it did not, over every run."""
+    fired: dict[str, list[int]] = {}
+    for r in rows:
+        if "error" in r:
+            continue
+        covered = all(v["covered"] for v in r["estimates"].values())
+        hit: dict[str, bool] = {}
+        for d in r["diagnostics"]:
+            fam = _SUFFIX.sub("", d["name"])
+            if fam.startswith("nuisance") or fam.startswith("rosenbaum") or fam.startswith("evalue"):
+                continue  # information by design
+            on = d["status"] in ("warn", "fail") or bool(d.get("secondary"))
+            hit[fam] = hit.get(fam, False) or on
+        for fam, on in hit.items():
+            acc = fired.setdefault(fam, [0, 0, 0, 0])
+            acc[0 if on else 2] += 1
+            acc[1 if on else 3] += covered
+    out = ["What each check predicts (all runs, every case): coverage of the primary interval when "
+           "the check fired and when it did not. A check worth a WARN or FAIL fires more often on "
+           "runs whose interval misses.", "",
+           "| check | runs fired | coverage when fired | runs not fired | coverage when not |",
+           "| --- | --- | --- | --- | --- |"]
+    for fam, (a, b, c, e) in sorted(fired.items(), key=lambda kv: -kv[1][0]):
+        if a == 0:
+            continue
+        out.append(f"| {fam} | {a} | {b / a:.2f} | {c} | "
+                   f"{(e / c) if c else float('nan'):.2f} |")
+    return out
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -253,6 +293,7 @@ def main(argv: list[str] | None = None) -> None:
                 + f"estimands {', '.join(a['estimands'])}; method {a['method']!r}"
                 + (", refute=False" if a["no_refute"] else "")
                 + (f"; wall {saved['wall']:.0f} s" if "wall" in saved else "; interrupted")
+                + (f"; runs started {saved['machine']}" if "machine" in saved else "")
                 + ").  ")
         body = report(rows, args, 0.0, sources)
         if args.out.resolve() not in {Path(q).resolve() for q in args.from_json.split(",")}:
@@ -268,6 +309,7 @@ def main(argv: list[str] | None = None) -> None:
     jobs += [(f"acic_{i}", r, e) for i in inst for e in args.estimands
              for r in range(args.rep_start, args.rep_start + args.acic_reps)]
     start = time.perf_counter()
+    machine = _results.machine_line()  # the source state the runs use (recorded in the JSON)
     rows: list[dict] = []
     args.out.parent.mkdir(parents=True, exist_ok=True)
     for j, (c, r, e) in enumerate(jobs, start=1):
@@ -278,11 +320,13 @@ def main(argv: list[str] | None = None) -> None:
               file=sys.stderr, flush=True)
         with open(args.out, "w") as fh:  # after every run, so an interrupted run keeps its rows
             json.dump({"args": {k: v for k, v in vars(args).items() if k != "out"}
-                       | {"out": str(args.out)}, "rows": rows}, fh, default=float)
+                       | {"out": str(args.out)}, "machine": machine, "rows": rows}, fh,
+                      default=float)
     wall = time.perf_counter() - start
     with open(args.out, "w") as fh:
         json.dump({"args": {k: v for k, v in vars(args).items() if k != "out"}
-                   | {"out": str(args.out)}, "wall": wall, "rows": rows}, fh, default=float)
+                   | {"out": str(args.out)}, "machine": machine, "wall": wall, "rows": rows}, fh,
+                  default=float)
     body = report(rows, args, wall)
     if not args.no_write:
         _results.write_section(SECTION, body)

@@ -460,10 +460,25 @@ def _fit_propensity(pmodel: Any, data: Prepared, seed: int) -> FittedPropensity:
 
 
 def _secondary(d: Diagnostic, method: str, primary: str) -> Diagnostic:
-    """A method's own check, capped at WARN unless the method is the primary one."""
-    if method == primary or Status(d.status) is not Status.FAIL:
+    """A method's own check, one level lower unless the method is the primary one.
+
+    The verdict is about the primary estimate. Another method's own check (its balance, its
+    dropped columns, its unmatched units) says how far to trust that method's row: a WARN of it
+    is context (INFO) and a FAIL a WARN. Measured in ``verdict_observational`` (600 runs), the
+    secondary checks that fired predicted nothing about the primary interval (matching's
+    balance fired in 401 runs, which covered the truth 96% of the time, against 88% when it did
+    not fire); a disagreement between the methods is caught by the agreement check instead.
+    """
+    if method == primary:
         return d
-    return dataclasses.replace(d, status=Status.WARN, message=(
+    status = Status(d.status)
+    if status is Status.FAIL:
+        new = Status.WARN
+    elif status is Status.WARN:
+        new = Status.INFO
+    else:
+        return d
+    return dataclasses.replace(d, status=new, message=(
         f"{d.message} (a check of {method}, not of the primary {primary} estimate: read it "
         f"before using the {method} number)"))
 

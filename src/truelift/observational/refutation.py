@@ -3,7 +3,9 @@
 * Placebo treatment: the treatment is permuted at random, which breaks any link to the outcome;
   the whole pipeline (propensity and estimator) is re-run and should find no effect. With ``R``
   permutations the mean placebo estimate is tested against 0 with ``z = mean / (se / sqrt(R))``
-  at the 1% level.
+  at the 1% level; a rejection WARNs (it does not FAIL: in ``verdict_observational`` it fired in
+  9 of 600 runs, at about its 1% false-alarm rate, and the primary interval covered the truth in
+  all 9).
 * Random common cause: an independent N(0, 1) covariate is added and everything re-run; a
   sound estimate should barely move (shift under half a standard error).
 
@@ -67,7 +69,7 @@ def _placebo_result(est: Estimate, vals: np.ndarray, ses: np.ndarray, reps: int,
         test="placebo_treatment", outcome=est.outcome, method=est.method,
         original=est.value, new_value=mean, new_se=se, pvalue=p,
         diagnostic=Diagnostic(name=f"placebo_{est.outcome}", value=p, threshold=0.01,
-                              status=Status.OK if ok else Status.FAIL, message=msg))
+                              status=Status.OK if ok else Status.WARN, message=msg))
 
 
 def placebo_final_stage(

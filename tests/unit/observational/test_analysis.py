@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -201,3 +202,19 @@ def test_matching_without_replacement_warns_when_the_pool_is_thin(demo_small):
     assert d.status is Status.WARN and "prefer matching with replacement" in d.message
     r = tl.observe(demo_small, method="match", refute=False, **KW)
     assert not any(d.name == "match_pool_ratio" for d in r.diagnostics)
+
+
+def test_a_secondary_methods_own_check_counts_one_level_lower():
+    from truelift.observational.analysis import _secondary
+    from truelift.results import Diagnostic
+
+    warn = Diagnostic(name="max_abs_smd_after_match", value=0.15, threshold=0.1,
+                      status=Status.WARN, message="balance not fully reached after match")
+    fail = dataclasses.replace(warn, value=0.3, status=Status.FAIL)
+    assert _secondary(warn, "aipw", "aipw") is warn
+    assert _secondary(fail, "aipw", "aipw") is fail
+    assert _secondary(warn, "match", "aipw").status is Status.INFO
+    assert _secondary(fail, "match", "aipw").status is Status.WARN
+    assert "not of the primary aipw estimate" in _secondary(fail, "match", "aipw").message
+    ok = dataclasses.replace(warn, status=Status.OK)
+    assert _secondary(ok, "match", "aipw") is ok
