@@ -324,7 +324,10 @@ def uplift(
         treatment=treatment, control=arms[0], arms=arms, outcomes=outcomes,
         covariates=tuple(prepared.x_names), learner=settings.name, base=base, design=design,
         folds=folds, level=level,
-        propensity=("estimated (cross-fitted logistic, clipped at 0.01)" if design == "observational"
+        propensity=(("estimated (cross-fitted; penalized logistic or LightGBM, whichever has the "
+                     "lower out-of-fold log loss; clipped at 0.01)" if k_arms == 2 else
+                     "estimated (cross-fitted multinomial logistic, clipped at 0.01)")
+                    if design == "observational"
                     else f"known ({propensity!r} column)" if propensity else "known (each arm's share)"),
         results=tuple(results), policy=policy, diagnostics=tuple(diagnostics), verdict=verdict,
         provenance=provenance, _scores=scores)

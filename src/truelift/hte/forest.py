@@ -6,8 +6,9 @@ unconfoundedness given ``x`` and overlap. The settings are :class:`truelift.hte.
 
 1. **Residuals** (Robinson 1988; Chernozhukov et al. 2018, Econometrics J. 21(1)): over the
    learner's folds (stratified by arm), ``m(x) = E[Y | X = x]`` is fitted by the base regressor
-   (LightGBM by default) without each row's fold, and ``e(x)`` is the given propensity, else a
-   cross-fitted logistic regression clipped to [0.01, 0.99]; ``y~ = y - m(x)``, ``t~ = t - e(x)``.
+   (LightGBM by default) without each row's fold, and ``e(x)`` is the given propensity, else
+   cross-fitted by the model with the lower out-of-fold log loss (penalized logistic or
+   LightGBM), clipped to [0.01, 0.99]; ``y~ = y - m(x)``, ``t~ = t - e(x)``.
    The same code serves the R-learner (``_Learner._residuals``).
 2. **Forest** (Wager & Athey 2018, JASA 113(523); Athey, Tibshirani & Wager 2019, Ann. Stat.
    47(2)): ``econml.grf.CausalForest`` solves the local moment

@@ -199,26 +199,33 @@ def _seed(rng: np.random.Generator) -> int:
     return int(rng.integers(2**31 - 1))
 
 
-def _propensity_oof(x: np.ndarray, t: np.ndarray, folds: np.ndarray, *, clip: bool = True) -> np.ndarray:
-    """Cross-fitted propensity from the model chosen by out-of-fold log loss (penalized logistic
-    or LightGBM, :func:`truelift.nuisance.select.crossfit_propensity`), clipped to
-    :data:`PROPENSITY_CLIP` (unless ``clip=False``)."""
-    from truelift.nuisance.select import crossfit_propensity
+def _propensity_fit(x: np.ndarray, t: np.ndarray, folds: np.ndarray) -> tuple[np.ndarray, Any]:
+    """Cross-fitted propensity (not clipped) from the model chosen by out-of-fold log loss
+    (penalized logistic or LightGBM, :func:`truelift.nuisance.select.crossfit_propensity`), and
+    the choice.
 
-    e, _ = crossfit_propensity(x, t.astype(float), folds, "auto", seed=0)
-    return np.clip(e, *PROPENSITY_CLIP) if clip else e
-
-
-def _propensity_model(x: np.ndarray, t: np.ndarray) -> Predictor:
-    """The propensity model chosen as in :func:`_propensity_oof` (on 5 folds of its own),
-    refitted on all rows (clipped), to score new rows."""
-    from truelift.nuisance.select import crossfit_propensity, propensity_predictor
+    Above :data:`~truelift.nuisance.select.MAX_TUNE` rows the choice is tuned on the first rows
+    of a hash order of ``(x, t)`` (a hash-random subsample, whatever order the rows came in: a
+    table sorted by treatment must not hand the tuning one arm).
+    """
+    from truelift.nuisance.folds import canonical_order, value_keys
+    from truelift.nuisance.select import MAX_TUNE, crossfit_propensity
 
     t_f = t.astype(float)
-    folds = fold_ids(t.astype(int), 5, np.random.default_rng(0))
-    _, choice = crossfit_propensity(x, t_f, folds, "auto", seed=0)
-    model = propensity_predictor(x, t_f, choice, seed=0)
-    return lambda x_new: np.clip(model(x_new), *PROPENSITY_CLIP)
+    if x.shape[0] <= MAX_TUNE:
+        return crossfit_propensity(x, t_f, folds, "auto", seed=0, max_tune=MAX_TUNE)
+    order = canonical_order(value_keys([*(x[:, j] for j in range(x.shape[1])), t_f]))
+    e_sorted, choice = crossfit_propensity(x[order], t_f[order], folds[order], "auto", seed=0,
+                                           max_tune=MAX_TUNE)
+    e = np.empty_like(e_sorted)
+    e[order] = e_sorted
+    return e, choice
+
+
+def _propensity_oof(x: np.ndarray, t: np.ndarray, folds: np.ndarray, *, clip: bool = True) -> np.ndarray:
+    """:func:`_propensity_fit`'s scores, clipped to :data:`PROPENSITY_CLIP` (unless ``clip=False``)."""
+    e, _ = _propensity_fit(x, t, folds)
+    return np.clip(e, *PROPENSITY_CLIP) if clip else e
 
 
 LARGE_FINAL = 100_000
@@ -310,6 +317,7 @@ class _Learner:
     final_max_leaf_nodes: int | None = None
     final_min_samples_leaf: int | None = None
     name: ClassVar[str] = ""
+    uses_propensity: ClassVar[bool] = True
 
     def _final_settings(self, rows: int) -> tuple[int, float, int, int]:
         """Second-stage ``(trees, learning rate, leaves, rows per leaf)`` for ``rows`` training rows.
@@ -399,7 +407,8 @@ class _Learner:
         """Cross-fitted Robinson residuals ``(y - m(x), t - e(x), e)`` (Chernozhukov et al. 2018).
 
         ``m(x) = E[Y | X = x]`` is the base regressor fitted without each row's fold; ``e`` is the
-        given propensity, else the cross-fitted logistic one, clipped. Shared by the R-learner and
+        given propensity, else the cross-fitted chosen one (:func:`_propensity_fit`), clipped.
+        Shared by the R-learner and
         the causal forest.
         """
         e_rows = _propensity_oof(x, t, folds) if e is None else e
@@ -418,11 +427,20 @@ class _Learner:
         x, t, y, e = _validate(x, t, y, propensity, k, self.base)
         rng = np.random.default_rng(seed)
         folds = fold_ids(t, k, rng)
-        e_rows = _propensity_oof(x, t, folds) if e is None else e
+        choice = None
+        if e is None:
+            e_raw, choice = _propensity_fit(x, t, folds)
+            e_rows = np.clip(e_raw, *PROPENSITY_CLIP)
+        else:
+            e_rows = e
         oof = cross_predict(folds, lambda tr, te: self._fit_full(x[tr], t[tr], y[tr], rng)(
             x[te], e_rows[te]))
         final = self._fit_full(x, t, y, rng)
-        e_new = _new_row_propensity(x, t, e)
+        if self.uses_propensity:
+            e_new = _new_row_propensity(x, t, e, choice, folds)
+        else:  # the S- and T-learners ignore it
+            def e_new(x_new: np.ndarray) -> np.ndarray:
+                return np.full(x_new.shape[0], np.nan)
         return FittedCATE(learner=self.name, oof=oof, ate=float(oof.mean()), propensity=e_rows,
                           n_features=x.shape[1], _predict=lambda x_new: final(x_new, e_new(x_new)))
 
@@ -441,12 +459,27 @@ def _threads(n_jobs: int | None, rows: int) -> int | None:
     return 1 if rows < SMALL_FIT else None
 
 
-def _new_row_propensity(x: np.ndarray, t: np.ndarray, e: np.ndarray | None) -> Predictor:
-    """Propensity of new rows: the given value when it is one constant, else a logistic fit."""
+def _new_row_propensity(x: np.ndarray, t: np.ndarray, e: np.ndarray | None, choice: Any,
+                        folds: np.ndarray) -> Predictor:
+    """Propensity of new rows: the given value when it is one constant, else the chosen model
+    refitted on all rows (clipped), built on first use. ``choice`` is the choice behind the
+    training rows' scores; when the scores were given (one per row), the model is chosen on the
+    learner's ``folds`` at first use."""
     if e is not None and np.ptp(e) == 0:
         c = float(e[0])
         return lambda x_new: np.full(x_new.shape[0], c)
-    return _propensity_model(x, t)
+    cache: list[Predictor] = []
+
+    def score(x_new: np.ndarray) -> np.ndarray:
+        if not cache:
+            from truelift.nuisance.select import propensity_predictor
+
+            chosen = choice if choice is not None else _propensity_fit(x, t, folds)[1]
+            model = propensity_predictor(x, t.astype(float), chosen, seed=0)
+            cache.append(lambda z: np.clip(model(z), *PROPENSITY_CLIP))
+        return cache[0](x_new)
+
+    return score
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -459,6 +492,7 @@ class SLearner(_Learner):
     """
 
     name: ClassVar[str] = "s"
+    uses_propensity: ClassVar[bool] = False
 
     def _fit_full(self, x: np.ndarray, t: np.ndarray, y: np.ndarray, rng: np.random.Generator
                   ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
@@ -480,6 +514,7 @@ class TLearner(_Learner):
     """
 
     name: ClassVar[str] = "t"
+    uses_propensity: ClassVar[bool] = False
 
     def _fit_full(self, x: np.ndarray, t: np.ndarray, y: np.ndarray, rng: np.random.Generator
                   ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
@@ -499,7 +534,8 @@ class XLearner(_Learner):
        imputed from the larger arm gets the larger weight.
 
     ``e`` of the training rows is the given (or cross-fitted, clipped) propensity; for new rows it
-    is the given value when that is one constant, else a logistic fit on all rows (clipped).
+    is the given value when that is one constant, else the chosen propensity model refitted on all
+    rows (clipped), built when new rows are first scored.
     """
 
     name: ClassVar[str] = "x"
@@ -518,7 +554,7 @@ class XLearner(_Learner):
 class DRLearner(_Learner):
     """DR-learner of the CATE ``tau(x) = E[Y(1) - Y(0) | X = x]`` (Kennedy 2023, EJS 17(2)).
 
-    1. Cross-fitted nuisances: ``mu_0``, ``mu_1`` (outcome per arm) and ``e`` (given, or logistic,
+    1. Cross-fitted nuisances: ``mu_0``, ``mu_1`` (outcome per arm) and ``e`` (given, or the chosen model,
        clipped to [0.01, 0.99]); each row is scored by models fitted without its fold.
     2. AIPW pseudo-outcome ``phi = mu_1 - mu_0 + t (y - mu_1) / e - (1 - t) (y - mu_0) / (1 - e)``,
        whose conditional mean given ``x`` is ``tau(x)`` when either nuisance is right.
@@ -613,7 +649,7 @@ FINAL_PATIENCE = 20
 class RLearner(_Learner):
     """R-learner of the CATE ``tau(x) = E[Y(1) - Y(0) | X = x]`` (Nie & Wager 2021, Biometrika 108(2)).
 
-    1. Cross-fitted nuisances: ``m(x) = E[Y | X = x]`` and ``e`` (given, or logistic, clipped to
+    1. Cross-fitted nuisances: ``m(x) = E[Y | X = x]`` and ``e`` (given, or the chosen model, clipped to
        [0.01, 0.99]); each row is scored by models fitted without its fold.
     2. Robinson's decomposition ``y - m = tau(x) (t - e) + noise``: minimize
        ``sum ((y - m) - tau(x) (t - e))^2``, i.e. a regression of ``(y - m) / (t - e)`` on ``x``

@@ -67,9 +67,10 @@ def _mix64(h: np.ndarray, salt: int) -> np.ndarray:
 def value_keys(columns: Sequence[np.ndarray], salt: int | str = 0) -> np.ndarray:
     """``(n, 2)`` uint64 keys from a row's values (no id): the same rows give the same keys.
 
-    Uses pandas' vectorised row hash (SipHash-based), twice with two keys for 128 bits, each
-    half then mixed with 64 bits of ``MD5(salt)`` (pandas' ``hash_key`` reaches only text
-    columns, so without the mix the salt, i.e. the seed, would not move numeric rows' folds).
+    Uses pandas' vectorised row hash, twice with two keys, each half then mixed with 64 bits of
+    ``MD5(salt)`` (pandas' ``hash_key`` reaches only text columns, so without the mix the salt,
+    i.e. the seed, would not move numeric rows' folds). For an all-numeric table both halves are
+    bijections of one 64-bit row hash: the keys carry 64 bits there (128 with text columns).
     """
     import pandas as pd
     from pandas.util import hash_pandas_object

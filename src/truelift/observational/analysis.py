@@ -185,7 +185,8 @@ def _histogram(e: np.ndarray, t: np.ndarray, bins: int = 40
     return tuple(map(float, edges)), tuple(map(int, c1)), tuple(map(int, c0))
 
 
-def _agreement(estimates: Sequence[Estimate], outcome: str, estimand: str) -> Diagnostic | None:
+def _agreement(estimates: Sequence[Estimate], outcome: str, estimand: str,
+               primary_method: str | None = None) -> Diagnostic | None:
     """Do the other methods agree with the primary one beyond sampling noise?
 
     For each other method ``m`` of the same estimand, ``z_m = |theta_m - theta_p| /
@@ -193,8 +194,10 @@ def _agreement(estimates: Sequence[Estimate], outcome: str, estimand: str) -> Di
     positively correlated, so ``sqrt(se_m^2 + se_p^2)`` bounds the SD of their difference from
     above and ``z_m`` is a conservative test that both are consistent (a Hausman-type comparison,
     Hausman 1978, without its efficiency assumption). WARN when the largest ``z`` exceeds the
-    two-sided Bonferroni bound ``Phi^-1(1 - 0.05 / (2 * (#methods - 1)))`` (1.96 for one
-    comparison, 2.39 for three); FAIL when two methods are significant with opposite signs (the
+    two-sided Bonferroni bound ``Phi^-1(1 - alpha / (2 * (#methods - 1)))`` with ``alpha = 1 -
+    level`` (at 95%: 1.96 for one comparison, 2.39 for three); the reference is the primary
+    method, or, when the primary estimates another estimand (overlap weights' ATO), the first
+    method of this one. FAIL when two methods are significant with opposite signs (the
     data then support no direction). The former rule (the range of the estimates above the
     smallest SE) warned on most runs whose intervals covered the truth (``verdict_observational``).
     """
@@ -203,12 +206,13 @@ def _agreement(estimates: Sequence[Estimate], outcome: str, estimand: str) -> Di
         return None
     from scipy.stats import norm
 
-    primary, others = ests[0], ests[1:]
+    ref = next((i for i, e in enumerate(ests) if e.method == primary_method), 0)
+    primary, others = ests[ref], [e for i, e in enumerate(ests) if i != ref]
     z = [abs(o.value - primary.value) / max(float(np.hypot(o.se, primary.se)), 1e-300)
          for o in others]
     worst = others[int(np.argmax(z))]
     z_max = float(max(z))
-    bound = float(norm.ppf(1 - 0.05 / (2 * len(others))))
+    bound = float(norm.ppf(1 - (1 - primary.level) / (2 * len(others))))
     signif = [e for e in ests if e.pvalue < 1 - ests[0].level]
     opposite = any(a.value * b.value < 0 for a in signif for b in signif)
     vals = np.array([e.value for e in ests])
@@ -412,7 +416,7 @@ def observe(
         for e in f.estimates:
             diagnostics.extend(_secondary(d, f.method, pm) for d in e.diagnostics)
     for name in roles.outcomes:
-        d = _agreement(estimates, name, estimand)
+        d = _agreement(estimates, name, estimand, pm)
         if d is not None:
             diagnostics.append(d)
     diagnostics.extend(ev.diagnostic for ev in evalues)
@@ -465,9 +469,11 @@ def _secondary(d: Diagnostic, method: str, primary: str) -> Diagnostic:
     The verdict is about the primary estimate. Another method's own check (its balance, its
     dropped columns, its unmatched units) says how far to trust that method's row: a WARN of it
     is context (INFO) and a FAIL a WARN. Measured in ``verdict_observational`` (600 runs), the
-    secondary checks that fired predicted nothing about the primary interval (matching's
-    balance fired in 401 runs, which covered the truth 96% of the time, against 88% when it did
-    not fire); a disagreement between the methods is caught by the agreement check instead.
+    secondary checks that fired predicted nothing about the primary interval: matching's balance
+    fired in 401 runs, which covered the truth 96% of the time (88% when it did not fire); the
+    IPW balance of the shared propensity under an AIPW headline in 270 runs, 93% (94%), since
+    AIPW's outcome models correct what the weights leave. A disagreement between the methods is
+    caught by the agreement check instead.
     """
     if method == primary:
         return d

@@ -132,7 +132,7 @@ def test_same_seed_same_numbers_and_settings_unchanged(key: str) -> None:
     np.testing.assert_array_equal(a.predict(x[:20]), b.predict(x[:20]))
     assert a.ate == b.ate
     assert not np.array_equal(a.oof, learner.fit(x, t, y, seed=8).oof)
-    # estimated propensity: cross-fitted logistic, clipped
+    # estimated propensity: cross-fitted (the chosen model), clipped
     assert np.all((a.propensity >= PROPENSITY_CLIP[0]) & (a.propensity <= PROPENSITY_CLIP[1]))
     with pytest.raises(dataclasses.FrozenInstanceError):
         learner.folds = 4  # type: ignore[misc]
@@ -324,3 +324,47 @@ def test_dr_learner_keeps_its_second_stage_on_pure_noise() -> None:
     fit = DRLearner(folds=3, n_jobs=1).fit(x, t, rng.normal(size=3000), propensity=0.5, seed=0)
     assert fit.choice == "dr" and fit.dr_loss < fit.t_dr_loss
     assert np.std(fit.oof) < 0.2
+
+
+def _step_propensity(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, size=(n, 3))
+    e = 0.15 + 0.7 * (x[:, 0] > 0.3)
+    return x, (rng.random(n) < e).astype(int), e
+
+
+def test_the_learners_estimated_propensity_is_chosen_by_out_of_fold_loss() -> None:
+    from truelift.hte.learners import _propensity_fit
+
+    x, t, e = _step_propensity(4000, 0)
+    folds = np.arange(4000) % 5
+    scores, choice = _propensity_fit(x, t, folds)
+    # a step the logistic model cannot follow: LightGBM has the lower loss and is kept
+    assert choice.chosen == "gbm"
+    assert np.mean(np.abs(scores - e)) < 0.05
+    fitted = DRLearner(folds=3, n_jobs=1).fit(x, t, x[:, 1] + t + np.random.default_rng(1)
+                                              .normal(size=4000), seed=0)
+    assert np.mean(np.abs(fitted.propensity - e)) < 0.05
+
+
+def test_tuning_subsample_is_hash_random_on_a_table_sorted_by_treatment(monkeypatch) -> None:
+    import truelift.nuisance.select as select
+    from truelift.hte.learners import _propensity_fit
+
+    monkeypatch.setattr(select, "MAX_TUNE", 500)
+    x, t, e = _step_propensity(3000, 2)
+    order = np.argsort(t, kind="stable")  # every control first: the first 500 rows are one arm
+    x, t, e = x[order], t[order], e[order]
+    scores, choice = _propensity_fit(x, t, np.arange(3000) % 5)
+    assert choice.rows_tuned < choice.rows
+    assert all(c.error is None for c in choice.candidates)
+    assert np.corrcoef(scores, e)[0, 1] > 0.8
+
+
+def test_x_learner_scores_new_rows_with_the_chosen_propensity() -> None:
+    x, t, _e = _step_propensity(3000, 3)
+    y = x[:, 1] + t * (1 + x[:, 0]) + np.random.default_rng(4).normal(size=3000)
+    fitted = XLearner(folds=3, n_jobs=1).fit(x, t, y, seed=0)
+    new = fitted.predict(x[:300])
+    assert np.all(np.isfinite(new))
+    assert np.corrcoef(new, 1 + x[:300, 0])[0, 1] > 0.8

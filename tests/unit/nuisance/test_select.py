@@ -135,22 +135,37 @@ def test_boosting_rounds_follow_early_stopping(step_case):
     assert 1 <= fit.settings["rounds"] < Boosted().max_rounds
 
 
-@pytest.mark.parametrize("spec", ["logistic", "gbm"])
-def test_propensity_predictor_refits_the_chosen_model_on_all_rows(spec: str) -> None:
-    from truelift.nuisance.crossfit import fold_ids
+def test_propensity_predictor_refits_the_chosen_logistic_at_its_penalty() -> None:
+    from sklearn.linear_model import LogisticRegression
+
     from truelift.nuisance.select import crossfit_propensity, propensity_predictor
 
     rng = np.random.default_rng(0)
-    x = rng.normal(size=(3000, 4))
-    true_e = 1 / (1 + np.exp(-x[:, 0]))
-    t = (rng.random(3000) < true_e).astype(float)
-    folds = fold_ids(t.astype(int), 5, rng)
-    oof, choice = crossfit_propensity(x, t, folds, spec)
-    score = propensity_predictor(x, t, choice)
-    x_new = rng.normal(size=(1000, 4))
-    new = score(x_new)
-    assert choice.chosen == spec
-    assert np.all((new > 0) & (new < 1))
-    # the refit scores new rows like the out-of-fold models scored the training rows
-    assert np.corrcoef(oof, score(x))[0, 1] > 0.95
-    assert np.corrcoef(new, 1 / (1 + np.exp(-x_new[:, 0])))[0, 1] > 0.9
+    x = rng.normal(size=(3000, 4)) * [1.0, 3.0, 0.5, 2.0] + [0.0, 5.0, 0.0, -1.0]
+    t = (rng.random(3000) < expit(x[:, 0] - 0.2 * x[:, 1])).astype(float)
+    _, choice = crossfit_propensity(x, t, _folds(t), "auto")
+    assert choice.chosen == "logistic"
+    c = next(k for k in choice.candidates if k.name == "logistic").settings["C"]
+    mean, sd = x.mean(axis=0), x.std(axis=0)
+    ref = LogisticRegression(C=c, solver="newton-cholesky", max_iter=200, tol=1e-10)
+    ref.fit((x - mean) / sd, t)
+    x_new = rng.normal(size=(500, 4))
+    np.testing.assert_allclose(propensity_predictor(x, t, choice)(x_new),
+                               ref.predict_proba((x_new - mean) / sd)[:, 1], atol=1e-6)
+
+
+def test_propensity_predictor_refits_the_chosen_boosting_at_its_rounds() -> None:
+    import lightgbm as lgb
+
+    from truelift.nuisance.select import crossfit_propensity, propensity_predictor
+
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-1, 1, size=(3000, 3))
+    t = (rng.random(3000) < 0.15 + 0.7 * (x[:, 0] > 0.3)).astype(float)
+    _, choice = crossfit_propensity(x, t, _folds(t), "auto")
+    assert choice.chosen == "gbm"
+    rounds = next(k for k in choice.candidates if k.name == "gbm").settings["rounds"]
+    ref = lgb.train(Boosted().params(True, 0, 3000), lgb.Dataset(x, label=t),
+                    num_boost_round=rounds)
+    x_new = rng.uniform(-1, 1, size=(500, 3))
+    np.testing.assert_array_equal(propensity_predictor(x, t, choice)(x_new), ref.predict(x_new))

@@ -218,3 +218,49 @@ def test_a_secondary_methods_own_check_counts_one_level_lower():
     assert "not of the primary aipw estimate" in _secondary(fail, "match", "aipw").message
     ok = dataclasses.replace(warn, status=Status.OK)
     assert _secondary(ok, "match", "aipw") is ok
+
+
+def _est(method, value, se, estimand="ATT", level=0.95):
+    from scipy.stats import norm
+
+    from truelift.results import Estimate
+
+    p = float(2 * norm.sf(abs(value / se)))
+    return Estimate(outcome="y", estimand=estimand, method=method, value=value, se=se,
+                    ci=(value - 1.96 * se, value + 1.96 * se), level=level, pvalue=p,
+                    se_kind="test", n_treated=100, n_control=100, mean_treated=value,
+                    baseline=0.0)
+
+
+def test_agreement_is_a_z_test_against_the_primary_with_a_bonferroni_bound():
+    from truelift.observational.analysis import _agreement
+
+    # one comparison: |1.0 - 0.0| / hypot(0.3, 0.4) = 2.0 > 1.96
+    d = _agreement([_est("aipw", 0.0, 0.3), _est("ipw", 1.0, 0.4)], "y", "ATT", "aipw")
+    assert d.value == pytest.approx(2.0) and d.threshold == pytest.approx(1.959964, abs=1e-5)
+    assert d.status is Status.WARN and "ipw" in d.message
+    # three comparisons: the same gap is under the bound 2.394
+    three = [_est("aipw", 0.0, 0.3), _est("ipw", 1.0, 0.4), _est("match", 0.1, 0.4),
+             _est("regression", 0.0, 0.4)]
+    d3 = _agreement(three, "y", "ATT", "aipw")
+    assert d3.threshold == pytest.approx(2.3940, abs=1e-4) and d3.status is Status.OK
+    # the reference is the primary, wherever it is in the list
+    d_ref = _agreement([_est("ipw", 1.0, 0.4), _est("aipw", 0.0, 0.3)], "y", "ATT", "aipw")
+    assert d_ref.value == pytest.approx(2.0) and "aipw" in d_ref.message
+    # at level 0.9 the bound is 1.645
+    d90 = _agreement([_est("aipw", 0.0, 0.3, level=0.9), _est("ipw", 0.8, 0.4, level=0.9)],
+                     "y", "ATT", "aipw")
+    assert d90.threshold == pytest.approx(1.6449, abs=1e-4) and d90.status is Status.OK
+
+
+def test_agreement_fails_on_significant_opposite_signs_and_skips_other_estimands():
+    from truelift.observational.analysis import _agreement
+
+    d = _agreement([_est("aipw", 1.0, 0.2), _est("ipw", -1.0, 0.2)], "y", "ATT", "aipw")
+    assert d.status is Status.FAIL
+    # a primary of another estimand (ATO) is not compared; the rest compare among themselves
+    ests = [_est("overlap", 5.0, 0.1, estimand="ATO"), _est("aipw", 0.0, 0.3, "ATE"),
+            _est("ebal", 0.1, 0.3, "ATE")]
+    d2 = _agreement(ests, "y", "ATE", "overlap")
+    assert d2.status is Status.OK and d2.value == pytest.approx(0.1 / np.hypot(0.3, 0.3))
+    assert _agreement(ests[:2], "y", "ATE", "overlap") is None
