@@ -205,20 +205,21 @@ def _propensity_fit(x: np.ndarray, t: np.ndarray, folds: np.ndarray) -> tuple[np
     the choice.
 
     Above :data:`~truelift.nuisance.select.MAX_TUNE` rows the choice is tuned on the first rows
-    of a hash order of ``(x, t)`` (a hash-random subsample, whatever order the rows came in: a
-    table sorted by treatment must not hand the tuning one arm).
+    of a fixed random permutation (a random subsample whatever order the rows came in: a table
+    sorted by treatment must not hand the tuning one arm). The learners' folds are random draws
+    too (:func:`~truelift.nuisance.crossfit.fold_ids`); ``uplift`` puts the rows in hash order
+    before they get here.
     """
-    from truelift.nuisance.folds import canonical_order, value_keys
     from truelift.nuisance.select import MAX_TUNE, crossfit_propensity
 
     t_f = t.astype(float)
     if x.shape[0] <= MAX_TUNE:
         return crossfit_propensity(x, t_f, folds, "auto", seed=0, max_tune=MAX_TUNE)
-    order = canonical_order(value_keys([*(x[:, j] for j in range(x.shape[1])), t_f]))
-    e_sorted, choice = crossfit_propensity(x[order], t_f[order], folds[order], "auto", seed=0,
-                                           max_tune=MAX_TUNE)
-    e = np.empty_like(e_sorted)
-    e[order] = e_sorted
+    order = np.random.default_rng(0).permutation(x.shape[0])
+    e_perm, choice = crossfit_propensity(x[order], t_f[order], folds[order], "auto", seed=0,
+                                         max_tune=MAX_TUNE)
+    e = np.empty_like(e_perm)
+    e[order] = e_perm
     return e, choice
 
 
