@@ -181,7 +181,8 @@ def _load_chunks(paths: list[str]) -> tuple[dict[str, list[dict]], list[str], fl
             counts.append(f"{design} reps {min(r['rep'] for r in results)}-"
                           f"{max(r['rep'] for r in results)}" if results else f"{design} none")
         notes.append(f"`{path}`: {', '.join(counts)}; wall {float(saved['wall']):.0f} s "
-                     f"({saved['args'].get('workers', 1)} process(es)).")
+                     f"({saved['args'].get('workers', 1)} process(es))"
+                     + (f"; run started {saved['machine']}" if saved.get("machine") else "") + ".")
     return ({d: [v[k] for k in sorted(v)] for d, v in merged.items()}, notes, wall)
 
 
@@ -214,6 +215,7 @@ def main(argv: list[str] | None = None) -> None:
     else:
         reps = {"personalization": args.reps,
                 "high_dim": args.reps if args.reps_high_dim is None else args.reps_high_dim}
+        machine = _results.machine_line()  # the source state the runs use
         jobs = [(d, args.rep_start + r, args) for d in designs for r in range(reps[d])]
         raw = {d: [] for d in designs}
         done = 0
@@ -240,7 +242,7 @@ def main(argv: list[str] | None = None) -> None:
         with open(args.out, "wb") as fh:
             pickle.dump({"args": {k: (str(v) if isinstance(v, Path) else v)
                                   for k, v in vars(args).items()},
-                         "wall": wall, "results": raw}, fh)
+                         "wall": wall, "machine": machine, "results": raw}, fh)
         runs_line = (f"{args.workers} process(es); wall time of the whole run {wall:.0f} s; "
                      f"raw runs in `{args.out.name}`.")
     bodies = [report(d, raw[d], args, wall) for d in designs if raw.get(d)]
