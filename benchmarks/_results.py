@@ -72,6 +72,26 @@ def machine_line() -> str:
             f"Python {platform.python_version()}; truelift at git {_git_revision()}")
 
 
+PROJECT_PY = ROOT / ".venv" / "bin" / "python"
+PEERS_PY = HERE / ".venv-peers" / "bin" / "python"
+
+
+def versions(packages: tuple[str, ...]) -> str:
+    """``"project .venv: numpy 2.4.6, ...; peers .venv-peers: ..."``: the installed versions of
+    ``packages`` in each environment that exists (a package missing there is left out)."""
+    code = ("import importlib.metadata as m\n"
+            f"for p in {packages!r}:\n"
+            "    try: print(p, m.version(p))\n"
+            "    except Exception: pass\n")
+    out = []
+    for label, py in (("project .venv", PROJECT_PY), ("peers .venv-peers", PEERS_PY)):
+        if py.exists():
+            text = subprocess.run([str(py), "-c", code], capture_output=True, text=True,
+                                  check=False).stdout
+            out.append(f"{label}: " + ", ".join(text.split("\n")[:-1]))
+    return "; ".join(out)
+
+
 def write_section(name: str, body: str, path: Path = RESULTS) -> None:
     """Replace (or append) the section ``name`` of RESULTS.md with ``body``."""
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"

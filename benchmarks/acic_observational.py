@@ -348,18 +348,8 @@ def split_table(rows: list[dict]) -> list[str]:
 
 
 def _versions() -> str:
-    code = ("import importlib.metadata as m\n"
-            "for p in ('truelift','numpy','pandas','scikit-learn','lightgbm','doubleml','econml'):\n"
-            "    try: print(p, m.version(p))\n"
-            "    except Exception: pass\n")
-    out = []
-    for label, method in (("project .venv", "truelift"), ("peers .venv-peers", "doubleml")):
-        py = _python(method)
-        if py.exists():
-            text = subprocess.run([str(py), "-c", code], capture_output=True, text=True,
-                                  check=False).stdout
-            out.append(f"{label}: " + ", ".join(text.split("\n")[:-1]))
-    return "; ".join(out)
+    return _results.versions((
+        "truelift", "numpy", "pandas", "scikit-learn", "lightgbm", "doubleml", "econml"))
 
 
 def report(rows: list[dict], meta: dict) -> str:

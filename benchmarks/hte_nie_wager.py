@@ -265,17 +265,8 @@ def report(records: list[dict], learners: list[str], setups: list[str], ns: list
 
 
 def _versions() -> str:
-    code = ("import importlib.metadata as m\n"
-            "for p in ('numpy','scikit-learn','lightgbm','econml','causalml'):\n"
-            "    try: print(p, m.version(p))\n"
-            "    except Exception: pass\n")
-    out = []
-    for label, py in (("project .venv", PROJECT_PY), ("peers .venv-peers", PEERS_PY)):
-        if py.exists():
-            text = subprocess.run([str(py), "-c", code], capture_output=True, text=True,
-                                  check=False).stdout
-            out.append(f"{label}: " + ", ".join(text.strip().split("\n")))
-    return "; ".join(out)
+    return _results.versions((
+        "numpy", "scikit-learn", "lightgbm", "econml", "causalml"))
 
 
 # --------------------------------------------------------------------------------------------------

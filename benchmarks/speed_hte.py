@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -129,17 +128,8 @@ def report(n: int, entry: dict) -> str:
 
 
 def _versions() -> str:
-    code = ("import importlib.metadata as m\n"
-            "for p in ('numpy','scikit-learn','lightgbm','econml','causalml'):\n"
-            "    try: print(p, m.version(p))\n"
-            "    except Exception: pass\n")
-    out = []
-    for label, py in (("project .venv", PROJECT_PY), ("peers .venv-peers", PEERS_PY)):
-        if py.exists():
-            text = subprocess.run([str(py), "-c", code], capture_output=True, text=True,
-                                  check=False).stdout
-            out.append(f"{label}: " + ", ".join(text.split("\n")[:-1]))
-    return "; ".join(out)
+    return _results.versions((
+        "numpy", "scikit-learn", "lightgbm", "econml", "causalml"))
 
 
 def write(n: int, entry: dict) -> str:

@@ -45,8 +45,8 @@ import _results
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SECTION = "speed_matching"
-PROJECT_PY = ROOT / ".venv" / "bin" / "python"
-PEERS_PY = HERE / ".venv-peers" / "bin" / "python"
+PROJECT_PY = _results.PROJECT_PY
+PEERS_PY = _results.PEERS_PY
 RAW = HERE / "out" / "speed_matching.json"
 
 
@@ -206,18 +206,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _versions() -> str:
-    code = ("import importlib.metadata as m\n"
-            "for p in ('numpy','scipy','pandas','scikit-learn','duckdb','pyarrow','dowhy',"
-            "'causalml'):\n"
-            "    try: print(p, m.version(p))\n"
-            "    except Exception: pass\n")
-    out = []
-    for label, py in (("project .venv", PROJECT_PY), ("peers .venv-peers", PEERS_PY)):
-        if py.exists():
-            text = subprocess.run([str(py), "-c", code], capture_output=True, text=True,
-                                  check=False).stdout
-            out.append(f"{label}: " + ", ".join(text.split("\n")[:-1]))
-    return "; ".join(out)
+    return _results.versions((
+        "numpy", "scipy", "pandas", "scikit-learn", "duckdb", "pyarrow", "dowhy", "causalml"))
 
 
 def report(runs: dict, meta: dict, files: dict, truth: dict, notes: list[str],

@@ -755,18 +755,8 @@ def report(rows: int, entry: dict) -> str:
 
 
 def _versions() -> str:
-    code = (
-        "import importlib.metadata as m\n"
-        "for p in ('duckdb','numpy','scipy','pandas','pyarrow','ibis-framework','tea-tasting'):\n"
-        "    try: print(p, m.version(p))\n"
-        "    except Exception: pass\n"
-    )
-    out = []
-    for label, py in (("project .venv", PROJECT_PY), ("peers .venv-peers", PEERS_PY)):
-        if py.exists():
-            text = subprocess.run([str(py), "-c", code], capture_output=True, text=True, check=False).stdout
-            out.append(f"{label}: " + ", ".join(text.split("\n")[:-1]))
-    return "; ".join(out)
+    return _results.versions((
+        "duckdb", "numpy", "scipy", "pandas", "pyarrow", "ibis-framework", "tea-tasting"))
 
 
 def _peers_have(module: str) -> bool:
