@@ -18,6 +18,14 @@ model of their own fold too, which is what AIPW needs.
   the out-of-fold predictions cost no refit. ``linear_tree=True`` ("gbm_linear") fits a ridge
   line in each leaf (piecewise-linear trees, Shi, Li & Li 2019): smooth response surfaces that
   plain trees approximate by steps.
+* :class:`Screened`: LightGBM on the covariates that carry at least ``share`` (1%) of a plain
+  LightGBM's split gain, the screen made **within each fold** (fold k's covariates come from the
+  booster that never saw fold k, so the out-of-fold predictions stay honest). With many
+  covariates of which few matter, trees spend splits on noise; screening first is the
+  tree-model analogue of variable screening before the final fit (Fan & Lv 2008, sure
+  independence screening; here by importance, not marginal correlation, so interactions with no
+  main effect survive). On the 60-covariate benchmark design it cut the outcome model's RMSE
+  from 0.76 to 0.44 and the AIPW bias from +1 SD to ~0 (``benchmarks/RESULTS.md``).
 * :class:`TwoPart` (numeric targets >= 0 with many zeros, e.g. revenue):
   ``E[Y | x] = P(Y > 0 | x) * E[Y | Y > 0, x]`` (Duan et al. 1983), both parts boosted, the
   positive part with a log link (gamma deviance) for a skewed amount.
@@ -30,9 +38,13 @@ fitted on every fold of the full data.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
+import hashlib
 import os
 import warnings
+from collections.abc import Iterator
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
@@ -219,7 +231,22 @@ class Boosted:
 
     def tune(self, x: np.ndarray, y: np.ndarray, rows: np.ndarray, folds: np.ndarray,
              *, binary: bool, seed: int) -> tuple[int, Any]:
-        """``(best rounds, the K fold boosters)`` from ``lightgbm.cv`` on ``rows``."""
+        """``(best rounds, the K fold boosters)`` from ``lightgbm.cv`` on ``rows``.
+
+        Inside :func:`shared_tuning` the same call (same ``x`` object, targets, rows, folds and
+        parameters) is computed once: the screened candidate reuses the plain candidate's fit.
+        """
+        cache = _TUNING.get()
+        if cache is None:
+            return self._tune(x, y, rows, folds, binary=binary, seed=seed)
+        key = (id(x), _digest(y, rows, folds), binary, seed,
+               tuple(sorted(self.params(binary, seed).items())), self.max_rounds, self.patience)
+        if key not in cache:
+            cache[key] = self._tune(x, y, rows, folds, binary=binary, seed=seed)
+        return cache[key]
+
+    def _tune(self, x: np.ndarray, y: np.ndarray, rows: np.ndarray, folds: np.ndarray,
+              *, binary: bool, seed: int) -> tuple[int, Any]:
         import lightgbm as lgb
 
         idx = np.flatnonzero(rows)
@@ -261,6 +288,109 @@ class Boosted:
     def label(self) -> str:
         """``"gbm"``, or ``"gbm_linear"`` with linear models in the leaves."""
         return "gbm_linear" if self.linear_tree else self.name
+
+
+SCREEN_SHARE = 0.01
+"""A covariate is kept by :class:`Screened` when it carries at least this share of the split gain."""
+
+
+def screen(gain: np.ndarray, share: float = SCREEN_SHARE) -> np.ndarray:
+    """Columns whose gain is at least ``share`` of the total (every column when no split was made)."""
+    total = float(gain.sum())
+    if total <= 0:
+        return np.ones(gain.shape[0], dtype=bool)
+    return gain >= share * total
+
+
+_TUNING: contextvars.ContextVar[dict[Any, Any] | None] = contextvars.ContextVar(
+    "truelift_lightgbm_tuning", default=None)
+
+
+@contextlib.contextmanager
+def shared_tuning() -> Iterator[None]:
+    """Within this block identical :meth:`Boosted.tune` calls are computed once (the cache
+    holds ``id(x)``, so it lives only while the caller holds ``x``: one model selection)."""
+    token = _TUNING.set({})
+    try:
+        yield
+    finally:
+        _TUNING.reset(token)
+
+
+def _digest(*arrays: np.ndarray) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for array in arrays:
+        a = np.ascontiguousarray(array)
+        h.update(str((a.dtype, a.shape)).encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def _inner_split(train: np.ndarray, folds: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """An early-stopping split of fold k's training rows: the next fold is the validation set
+    (with K = 2 folds, every fifth training row, in the canonical order)."""
+    k_all = _k(folds)
+    if k_all >= 3:
+        v = (k + 1) % k_all
+        return train & (folds != v), train & (folds == v)
+    idx = np.flatnonzero(train)
+    va = np.zeros_like(train)
+    va[idx[::5]] = True
+    return train & ~va, va
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Screened:
+    """``base`` fitted on the covariates a plain LightGBM found useful, screened within each fold.
+
+    For fold k: the covariates with at least ``share`` of the split gain of the plain booster
+    trained on the other folds (``lightgbm.cv``), then ``base`` on those covariates and those
+    folds, its rounds by early stopping on one of the training folds and refitted on all of them
+    at that number of rounds. Nothing of fold k enters its own prediction.
+    """
+
+    base: Boosted = dataclasses.field(default_factory=Boosted)
+    share: float = SCREEN_SHARE
+    name: ClassVar[str] = "screened"
+
+    def crossfit(self, x: np.ndarray, y: np.ndarray, fit_rows: np.ndarray, folds: np.ndarray,
+                 *, binary: bool, seed: int, tune_rows: np.ndarray | None = None) -> CrossFit:
+        """Out-of-fold predictions of the screened model."""
+        import lightgbm as lgb
+
+        tune = fit_rows if tune_rows is None else tune_rows
+        _rounds, cvb = Boosted().tune(x, y, tune, folds, binary=binary, seed=seed)
+        k_all = _k(folds)
+        pred = np.empty(x.shape[0])
+        kept: list[int] = []
+        rounds: list[int] = []
+        for k in range(k_all):
+            cols = np.flatnonzero(screen(np.asarray(cvb.boosters[k].feature_importance("gain"),
+                                                    dtype=float), self.share))
+            inner_tr, inner_va = _inner_split(tune & (folds != k), folds, k)
+            params = self.base.params(binary, seed, int(inner_tr.sum()))
+            booster = lgb.train(
+                params, lgb.Dataset(x[inner_tr][:, cols], label=y[inner_tr]),
+                num_boost_round=self.base.max_rounds,
+                valid_sets=[lgb.Dataset(x[inner_va][:, cols], label=y[inner_va])],
+                callbacks=[lgb.early_stopping(self.base.patience, verbose=False)])
+            best = max(int(booster.best_iteration or booster.current_iteration()), 1)
+            tr = fit_rows & (folds != k)
+            final = lgb.train(self.base.params(binary, seed, int(tr.sum())),
+                              lgb.Dataset(x[tr][:, cols], label=y[tr]), num_boost_round=best)
+            te = folds == k
+            pred[te] = final.predict(x[te][:, cols])
+            kept.append(int(cols.shape[0]))
+            rounds.append(best)
+        return CrossFit(name=self.label, predictions=pred,
+                        loss=_loss(binary, y[fit_rows], pred[fit_rows]),
+                        settings={"covariates_kept": kept, "rounds": rounds,
+                                  "share": self.share})
+
+    @property
+    def label(self) -> str:
+        """``"gbm_screened"`` or ``"gbm_linear_screened"``."""
+        return f"{self.base.label}_screened"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -325,5 +455,18 @@ def is_estimator(obj: Any) -> bool:
     return hasattr(obj, "fit") and hasattr(obj, "get_params") and not isinstance(obj, type)
 
 
-__all__ = ["Boosted", "Candidate", "CrossFit", "Custom", "PenalizedLogistic", "Ridge", "TwoPart",
-           "is_estimator", "log_loss", "mse"]
+__all__ = [
+    "SCREEN_SHARE",
+    "Boosted",
+    "Candidate",
+    "CrossFit",
+    "Custom",
+    "PenalizedLogistic",
+    "Ridge",
+    "Screened",
+    "TwoPart",
+    "is_estimator",
+    "log_loss",
+    "mse",
+    "screen",
+]

@@ -9,8 +9,13 @@ Hubbard 2007, the discrete super learner; its oracle inequality says the chosen 
 as well as the best of the library, up to a term of order ``log(#candidates) / n``). Every
 candidate's loss is reported beside the choice, with the loss of a constant prediction for scale.
 
-Library (``"auto"``): penalized logistic and LightGBM for 0/1 targets; ridge, LightGBM and
-LightGBM with linear leaves (3 leaves) for numeric outcomes, plus a two-part LightGBM model
+Library (``"auto"``): penalized logistic and LightGBM for the propensity; for a 0/1 outcome
+also LightGBM on the covariates screened by split gain within each fold; ridge, LightGBM,
+LightGBM with linear leaves (3 leaves) and the same on screened covariates for numeric outcomes
+(the screened candidates matter when few of many covariates drive the outcome: on the
+60-covariate benchmark design they removed a bias of one standard error; the propensity
+library has no screened candidate because there it cut the RMSE only from 0.121 to 0.116),
+plus a two-part LightGBM model
 when the outcome is >= 0 and at least :data:`ZERO_SHARE` of it is zero (revenue). For more
 than :data:`MAX_TUNE` rows, tuning runs on a stated subsample (the first rows of each arm in
 the canonical hash order, a hash-random sample) and the tuned model is then cross-fitted on
@@ -38,11 +43,13 @@ from truelift.nuisance.learners import (
     Custom,
     PenalizedLogistic,
     Ridge,
+    Screened,
     TwoPart,
     _standardize,
     is_estimator,
     log_loss,
     mse,
+    shared_tuning,
 )
 from truelift.results import _ToDict
 
@@ -50,7 +57,8 @@ CLIP = 0.01
 MAX_TUNE = 100_000
 ZERO_SHARE = 0.25
 PROPENSITY_SPECS = ("auto", "logistic", "gbm")
-OUTCOME_SPECS = ("auto", "linear", "logistic", "gbm", "gbm_linear", "two_part")
+OUTCOME_SPECS = ("auto", "linear", "logistic", "gbm", "gbm_linear", "gbm_screened",
+                 "gbm_linear_screened", "two_part")
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -119,8 +127,9 @@ def outcome_candidates(spec: Any, *, binary: bool, y: np.ndarray) -> list[Candid
                           f"{', '.join(OUTCOME_SPECS)} or pass a scikit-learn estimator")
     if key == "auto":
         if binary:
-            return [PenalizedLogistic(), Boosted()]
-        out: list[Candidate] = [Ridge(), Boosted(), Boosted(linear_tree=True, num_leaves=3)]
+            return [PenalizedLogistic(), Boosted(), Screened(Boosted())]
+        linear_leaves = Boosted(linear_tree=True, num_leaves=3)
+        out: list[Candidate] = [Ridge(), Boosted(), linear_leaves, Screened(linear_leaves)]
         if (y >= 0).all() and float(np.mean(y == 0)) >= ZERO_SHARE:
             out.append(TwoPart())
         return out
@@ -132,6 +141,10 @@ def outcome_candidates(spec: Any, *, binary: bool, y: np.ndarray) -> list[Candid
         return [Ridge()]
     if key == "gbm_linear":
         return [Boosted(linear_tree=True, num_leaves=3)]
+    if key == "gbm_screened":
+        return [Screened(Boosted())]
+    if key == "gbm_linear_screened":
+        return [Screened(Boosted(linear_tree=True, num_leaves=3))]
     if key == "two_part":
         if binary or (y < 0).any():
             raise MethodError("the two-part outcome model needs a numeric outcome >= 0")
@@ -166,7 +179,7 @@ def select(
 
     # Small fits run single-threaded: BLAS threads spinning on a shared machine make them slower.
     limit = 1 if total < ROWS_FOR_THREADS else None
-    with threadpool_limits(limits=limit, user_api="blas"):
+    with threadpool_limits(limits=limit, user_api="blas"), shared_tuning():
         return _select(x, y, groups, folds, candidates, binary=binary, target=target, seed=seed,
                        max_tune=max_tune, progress=progress, total=total)
 

@@ -86,7 +86,8 @@ class AIPW:
             classifier, cross-fitted here.
         outcome_model: ``"auto"`` (chosen per outcome by out-of-fold loss, see
             :mod:`truelift.nuisance.select`), ``"linear"``, ``"logistic"``, ``"gbm"``,
-            ``"gbm_linear"``, ``"two_part"``, a scikit-learn estimator, or a mapping from
+            ``"gbm_linear"``, ``"gbm_screened"``, ``"gbm_linear_screened"``, ``"two_part"``, a
+            scikit-learn estimator, or a mapping from
             outcome name to any of these.
         clip: cross-fitted propensities are clipped to ``[clip, 1 - clip]`` (default
             :data:`truelift.nuisance.select.CLIP`).

@@ -8,7 +8,7 @@ from sklearn.linear_model import LinearRegression
 
 from truelift.errors import MethodError
 from truelift.nuisance.folds import hash_folds, id_keys
-from truelift.nuisance.learners import Boosted, PenalizedLogistic, Ridge, log_loss
+from truelift.nuisance.learners import Boosted, PenalizedLogistic, Ridge, Screened, log_loss, screen
 from truelift.nuisance.select import crossfit_outcome, crossfit_propensity, select
 
 N = 3_000
@@ -94,7 +94,8 @@ def test_outcome_choice_pools_both_arms_and_offers_two_part_for_revenue():
     buy = rng.random(N) < expit(-1 + 2.0 * x[:, 0] + 0.5 * t)
     y = np.where(buy, np.exp(1 + 0.8 * x[:, 1] + 0.3 * rng.normal(size=N)), 0.0)
     m1, m0, choice = crossfit_outcome(x, y, t, _folds(t), binary=False, target="revenue")
-    assert {c.name for c in choice.candidates} == {"linear", "gbm", "gbm_linear", "two_part"}
+    assert {c.name for c in choice.candidates} == {"linear", "gbm", "gbm_linear",
+                                                   "gbm_linear_screened", "two_part"}
     assert choice.chosen != "linear"                      # a nonlinear surface
     tb = t == 1
     pooled = (np.square(y[tb] - m1[tb]).sum() + np.square(y[~tb] - m0[~tb]).sum()) / N
@@ -169,3 +170,47 @@ def test_propensity_predictor_refits_the_chosen_boosting_at_its_rounds() -> None
                     num_boost_round=rounds)
     x_new = rng.uniform(-1, 1, size=(500, 3))
     np.testing.assert_array_equal(propensity_predictor(x, t, choice)(x_new), ref.predict(x_new))
+
+
+@pytest.fixture(scope="module")
+def sparse_case():
+    """Two of 40 covariates drive a smooth outcome; the rest are noise."""
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(N, 40))
+    mu = 2 * np.sin(x[:, 0]) + 0.5 * x[:, 1] ** 2
+    return x, mu, mu + rng.normal(size=N)
+
+
+def test_screening_keeps_the_covariates_that_matter_and_beats_the_plain_trees(sparse_case):
+    x, mu, y = sparse_case
+    rows = np.ones(N, bool)
+    folds = _folds(np.zeros(N, int))
+    plain = Boosted(linear_tree=True, num_leaves=3).crossfit(x, y, rows, folds, binary=False,
+                                                           seed=0)
+    screened = Screened(Boosted(linear_tree=True, num_leaves=3)).crossfit(
+        x, y, rows, folds, binary=False, seed=0)
+    assert screened.name == "gbm_linear_screened"
+    assert all(2 <= k <= 10 for k in screened.settings["covariates_kept"])
+    assert screened.loss < plain.loss
+    assert np.mean(np.square(screened.predictions - mu)) < 0.8 * np.mean(
+        np.square(plain.predictions - mu))
+
+
+@pytest.mark.parametrize("k", [2, 5])
+def test_screening_is_made_within_each_fold(sparse_case, k):
+    """Fold 0's screen and fit come from the other folds: changing fold 0's labels leaves its
+    predictions unchanged and moves the others'."""
+    x, _mu, y = sparse_case
+    rows = np.ones(N, bool)
+    folds = _folds(np.zeros(N, int), k)
+    poisoned = y.copy()
+    poisoned[folds == 0] = -poisoned[folds == 0] + 5 * x[folds == 0, 7]
+    a = Screened().crossfit(x, y, rows, folds, binary=False, seed=0)
+    b = Screened().crossfit(x, poisoned, rows, folds, binary=False, seed=0)
+    assert np.array_equal(a.predictions[folds == 0], b.predictions[folds == 0])
+    assert not np.allclose(a.predictions[folds == 1], b.predictions[folds == 1], atol=1e-3)
+
+
+def test_screen_keeps_every_column_when_no_split_was_made():
+    assert screen(np.zeros(4)).all()
+    assert screen(np.array([0.0, 97.0, 2.0, 0.5])).tolist() == [False, True, True, False]
