@@ -204,8 +204,9 @@ def _propensity_fit(x: np.ndarray, t: np.ndarray, folds: np.ndarray) -> tuple[np
     (penalized logistic or LightGBM, :func:`truelift.nuisance.select.crossfit_propensity`), and
     the choice.
 
-    Above :data:`~truelift.nuisance.select.MAX_TUNE` rows the choice is tuned on the first rows
-    of a fixed random permutation (a random subsample whatever order the rows came in: a table
+    Above :data:`~truelift.nuisance.select.MAX_TUNE` rows the candidates are tuned and compared
+    on the first rows of a fixed random permutation, and only the winner is cross-fitted on
+    every row (a random subsample whatever order the rows came in: a table
     sorted by treatment must not hand the tuning one arm). The learners' folds are random draws
     too (:func:`~truelift.nuisance.crossfit.fold_ids`); ``uplift`` puts the rows in hash order
     before they get here.

@@ -17,9 +17,10 @@ LightGBM with linear leaves (3 leaves) and the same on screened covariates for n
 library has no screened candidate because there it cut the RMSE only from 0.121 to 0.116),
 plus a two-part LightGBM model
 when the outcome is >= 0 and at least :data:`ZERO_SHARE` of it is zero (revenue). For more
-than :data:`MAX_TUNE` rows, tuning runs on a stated subsample (the first rows of each arm in
-the canonical hash order, a hash-random sample) and the tuned model is then cross-fitted on
-every row.
+than :data:`MAX_TUNE` rows, the choice is made on a stated subsample (the first rows of each
+arm in the canonical hash order, a hash-random sample): every candidate is tuned and
+cross-fitted on the subsample's rows, the reported losses are out-of-fold on those rows, and
+only the chosen candidate, at its tuned setting, is then cross-fitted on every row.
 
 Propensity scores are clipped to ``[CLIP, 1 - CLIP]`` before they enter a weight (DoubleML's
 default ``trimming_threshold = 0.01``; the same bound the uplift learners use), so no unit's
@@ -81,7 +82,8 @@ class NuisanceChoice(_ToDict):
         chosen: the name of the candidate kept.
         candidates: every candidate's out-of-fold loss (the chosen one included).
         constant_loss: the loss of predicting the (arm's) mean, for scale.
-        rows_tuned: rows the tuning used (all fitted rows unless a subsample was stated).
+        rows_tuned: rows the candidates were tuned and compared on (all fitted rows unless a
+            subsample was stated; then the losses are out-of-fold on those rows).
         rows: rows the models were cross-fitted on.
     """
 
@@ -189,14 +191,18 @@ def _select(
     candidates: Sequence[Candidate], *, binary: bool, target: str, seed: int,
     max_tune: int, progress: Callable[[str], None] | None, total: int,
 ) -> tuple[list[np.ndarray], NuisanceChoice]:
+    tunes = [_tune_rows(g, total, max_tune) for g in groups]
+    subsampled = any(tr is not None for tr in tunes)
+    # With a subsample, candidates compete on its rows only; the winner is refitted below.
+    rows = [g if tr is None else tr for g, tr in zip(groups, tunes, strict=True)]
+    scored = sum(int(r.sum()) for r in rows)
     results: list[tuple[Candidate, list[CrossFit] | None, CandidateLoss]] = []
     for cand in candidates:
         fits: list[CrossFit] = []
         try:
-            for g in groups:
-                tr = _tune_rows(g, total, max_tune)
-                fits.append(cand.crossfit(x, y, g, folds, binary=binary, seed=seed, tune_rows=tr))
-            loss = sum(f.loss * int(g.sum()) for f, g in zip(fits, groups, strict=True)) / total
+            for r in rows:
+                fits.append(cand.crossfit(x, y, r, folds, binary=binary, seed=seed))
+            loss = sum(f.loss * int(r.sum()) for f, r in zip(fits, rows, strict=True)) / scored
             settings = fits[0].settings if len(fits) == 1 else {
                 f"group_{j}": f.settings for j, f in enumerate(fits)}
             results.append((cand, fits, CandidateLoss(name=fits[0].name, loss=float(loss),
@@ -215,17 +221,22 @@ def _select(
         why = "; ".join(f"{r[2].name}: {r[2].error}" for r in results)
         raise MethodError(f"no nuisance model could be fitted for {target} ({why})")
     best = min(ok, key=lambda r: r[2].loss)
-    tuned = sum(int(g.sum() if (tr := _tune_rows(g, total, max_tune)) is None else tr.sum())
-                for g in groups)
     constant = sum(
-        (log_loss(y[g], np.full(int(g.sum()), y[g].mean())) if binary
-         else mse(y[g], np.full(int(g.sum()), y[g].mean()))) * int(g.sum()) for g in groups) / total
+        (log_loss(y[r], np.full(int(r.sum()), y[r].mean())) if binary
+         else mse(y[r], np.full(int(r.sum()), y[r].mean()))) * int(r.sum()) for r in rows) / scored
     choice = NuisanceChoice(
         target=target, loss_name="log loss" if binary else "squared error",
         chosen=best[2].name, candidates=tuple(r[2] for r in results),
-        constant_loss=float(constant), rows_tuned=int(tuned), rows=total)
+        constant_loss=float(constant), rows_tuned=int(scored), rows=total)
     assert best[1] is not None
-    return [f.predictions for f in best[1]], choice
+    if not subsampled:
+        return [f.predictions for f in best[1]], choice
+    # The winner at the setting tuned on the subsample (the tuning is cached), on every row.
+    final = [best[0].crossfit(x, y, g, folds, binary=binary, seed=seed, tune_rows=tr)
+             for g, tr in zip(groups, tunes, strict=True)]
+    if progress is not None:
+        progress(f"{target}: {best[2].name} on every row")
+    return [f.predictions for f in final], choice
 
 
 def crossfit_propensity(

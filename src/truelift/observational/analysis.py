@@ -504,7 +504,7 @@ def _choice_diagnostic(choice: NuisanceChoice) -> Diagnostic:
     others = ", ".join(f"{c.name} {c.loss:.4g}" if c.error is None else f"{c.name} failed"
                        for c in choice.candidates if c.name != choice.chosen)
     what = "propensity model" if choice.target == "propensity" else f"{choice.target}: outcome model"
-    sub = (f"; tuned on {choice.rows_tuned:,} of {choice.rows:,} rows"
+    sub = (f"; chosen on {choice.rows_tuned:,} of {choice.rows:,} rows"
            if choice.rows_tuned < choice.rows else "")
     return Diagnostic(
         name=f"nuisance_{choice.target}", value=choice.loss, threshold=None, status=Status.INFO,

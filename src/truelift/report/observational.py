@@ -335,7 +335,7 @@ def nuisance_rows(analysis: Any) -> list[dict[str, Any]]:
             "candidates_text": ", ".join(f"{k['name']} {k['loss']}" for k in cands),
             "constant": fmt.number(c.constant_loss, 4),
             "rows": (f"{c.rows:,}" if c.rows_tuned >= c.rows
-                     else f"{c.rows:,} (tuned on {c.rows_tuned:,})")})
+                     else f"{c.rows:,} (chosen on {c.rows_tuned:,})")})
     return out
 
 

@@ -118,6 +118,26 @@ def test_large_data_tunes_on_a_stated_subsample(linear_case):
     assert choice.rows == N and 990 <= choice.rows_tuned <= 1_010
 
 
+def test_with_a_subsample_candidates_compete_on_it_and_only_the_winner_sees_every_row(step_case):
+    x, t = step_case
+    folds = _folds(t)
+    every = np.ones(N, dtype=bool)
+    sub = np.zeros(N, dtype=bool)
+    sub[np.flatnonzero(every)[:1_000]] = True
+    cands = [PenalizedLogistic(), Boosted()]
+    e, choice = select(x, t.astype(float), [every], folds, cands, binary=True,
+                       target="propensity", seed=0, max_tune=1_000)
+    # the reported losses are the candidates' out-of-fold losses on the subsample's rows alone
+    for cand, reported in zip(cands, choice.candidates, strict=True):
+        alone = cand.crossfit(x, t.astype(float), sub, folds, binary=True, seed=0)
+        assert reported.loss == pytest.approx(alone.loss, rel=1e-12)
+    assert choice.chosen == "gbm" and choice.rows_tuned == 1_000 and choice.rows == N
+    # the winner, at the rounds tuned on the subsample, predicts every row out of fold
+    final = Boosted().crossfit(x, t.astype(float), every, folds, binary=True, seed=0,
+                               tune_rows=sub)
+    np.testing.assert_allclose(e[0], final.predictions, rtol=0, atol=1e-12)
+
+
 def test_every_candidate_failing_is_one_clear_error(linear_case):
     x, t = linear_case
 
