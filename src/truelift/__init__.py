@@ -57,14 +57,15 @@ _LAZY = {
     "Scenario": ("truelift.impact.scenarios", "Scenario"),
     "ScenarioAnalysis": ("truelift.impact.scenarios", "ScenarioAnalysis"),
     "load_result": ("truelift.impact.load", "load_result"),
+    "load": ("truelift.saved", "load"),
     "decompose": ("truelift.impact.revenue", "decompose"),
     "funnel": ("truelift.impact.funnel", "funnel"),
     "ltv": ("truelift.impact.ltv", "ltv"),
     "ImpactAnalysis": ("truelift.impact.result", "ImpactAnalysis"),
-    "Estimate": ("truelift.results", "Estimate"),
-    "Diagnostic": ("truelift.results", "Diagnostic"),
-    "Verdict": ("truelift.results", "Verdict"),
-    "Status": ("truelift.results", "Status"),
+    "Estimate": ("truelift.schema", "Estimate"),
+    "Diagnostic": ("truelift.schema", "Diagnostic"),
+    "Verdict": ("truelift.schema", "Verdict"),
+    "Status": ("truelift.schema", "Status"),
     "TrueliftError": ("truelift.errors", "TrueliftError"),
     "DataError": ("truelift.errors", "DataError"),
     "RoleError": ("truelift.errors", "RoleError"),
@@ -106,6 +107,7 @@ __all__ = [
     "geo_plan",
     "iv",
     "learners",
+    "load",
     "load_result",
     "ltv",
     "methods",
@@ -142,7 +144,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from truelift.quasi.result import QuasiAnalysis
     from truelift.quasi.switchback import switchback
     from truelift.quasi.synth import synth
-    from truelift.results import Diagnostic, Estimate, Status, Verdict
+    from truelift.saved import load
+    from truelift.schema import Diagnostic, Estimate, Status, Verdict
 
 
 def __getattr__(name: str) -> Any:

@@ -198,7 +198,7 @@ def _observe(quiet: bool, **kwargs: Any) -> Any:
 
 
 def _strict_exit(analysis: Any, strict: bool) -> None:
-    from truelift.results import Status
+    from truelift.schema import Status
 
     if strict and analysis.verdict.status is Status.FAIL:
         raise typer.Exit(EXIT_STRICT_FAIL)

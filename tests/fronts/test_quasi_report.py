@@ -11,10 +11,10 @@ import json
 import pytest
 from test_browser import laid_out_figures
 
-from truelift.quasi.result import FIGURE_KINDS, Figure, QuasiAnalysis, Table, effect_estimate
+from truelift.quasi.result import QuasiAnalysis, effect_estimate
 from truelift.report.html import render_html, write_html
 from truelift.report.quasi_figures import DRAW
-from truelift.results import Diagnostic, Provenance, Status, Verdict
+from truelift.schema import FIGURE_KINDS, Diagnostic, Figure, Provenance, Status, Table, Verdict
 
 FIGURES = (
     Figure(name="es", kind="event_study", title="Event study", xlabel="periods since adoption",

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from truelift.inference import effect_from_means, normal_ci, normal_pvalue, z_critical
-from truelift.results import Diagnostic, Estimate, Status, Verdict
+from truelift.schema import Diagnostic, Estimate, Status, Verdict
 
 
 def _kw(**over):

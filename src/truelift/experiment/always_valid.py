@@ -44,7 +44,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from truelift.errors import MethodError
-from truelift.results import _ToDict
+from truelift.schema.values import _ToDict
 
 
 def halfwidth(variance: ArrayLike, alpha: float, tau2: float) -> np.ndarray:

@@ -38,7 +38,7 @@ from numpy.typing import ArrayLike
 from scipy.special import betaincinv, betaln, logsumexp, ndtr, ndtri
 
 from truelift.errors import MethodError
-from truelift.results import _ToDict
+from truelift.schema.values import _ToDict
 
 #: The exact Beta finite sum is used when it has at most this many terms; above, Monte Carlo.
 EXACT_MAX_TERMS = 100_000

@@ -16,7 +16,7 @@ from truelift.experiment.bayes import BayesReadout, beta_binomial, normal_means
 from truelift.experiment.cells import Moments
 from truelift.experiment.lift import arm_summaries
 from truelift.experiment.metrics import Metric
-from truelift.results import _ToDict
+from truelift.schema.values import _ToDict
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)

@@ -31,7 +31,7 @@ from truelift.experiment.lift import Lift, compare
 from truelift.experiment.metrics import Metric, Proportion, Ratio
 from truelift.experiment.srm import SplitBySegment, split_by_segment
 from truelift.inference.multiplicity import holm
-from truelift.results import _ToDict
+from truelift.schema.values import _ToDict
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)

@@ -33,7 +33,8 @@ from truelift.experiment.readout import _pairs, _resolve
 from truelift.experiment.srm import SampleRatio, sample_ratio
 from truelift.inference.multiplicity import holm
 from truelift.inference.normal import normal_ci, normal_pvalue
-from truelift.results import Analysis, Diagnostic, Estimate, Provenance, Status, Verdict, _ToDict
+from truelift.schema import Analysis, Diagnostic, Estimate, Provenance, Status, Verdict
+from truelift.schema.values import _ToDict
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)

@@ -38,7 +38,7 @@ from scipy.optimize import brentq
 from scipy.special import ndtr, ndtri
 
 from truelift.errors import MethodError
-from truelift.results import _ToDict
+from truelift.schema.values import _ToDict
 
 KINDS: tuple[str, ...] = ("obrien-fleming", "pocock")
 """The spending functions :func:`spending` knows."""

@@ -35,7 +35,8 @@ from truelift.errors import MethodError
 from truelift.experiment.cells import Moments
 from truelift.experiment.metrics import Metric
 from truelift.inference.normal import normal_ci, normal_pvalue, z_critical
-from truelift.results import Estimate, Relative, _ToDict
+from truelift.schema import Estimate, Relative
+from truelift.schema.values import _ToDict
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)

@@ -58,7 +58,8 @@ from truelift.experiment.group_sequential import (
     drift_for_power,
     fixed_drift,
 )
-from truelift.results import Analysis, Provenance, _ToDict
+from truelift.schema import Analysis, Provenance
+from truelift.schema.values import _ToDict
 
 METRICS: tuple[str, ...] = ("proportion", "mean")
 CORRECTIONS: tuple[str, ...] = ("holm", "bonferroni", "none")

@@ -23,12 +23,14 @@ from truelift.experiment.aggregate import Aggregated, Request, aggregate, is_dat
 from truelift.experiment.cells import Cells
 from truelift.experiment.metrics import Auto, Metric, Proportion, Ratio, check_metric_columns, resolve_metrics
 from truelift.inference.multiplicity import CORRECTIONS, benjamini_hochberg, holm
-from truelift.results import Analysis, Diagnostic, Provenance, Status, Verdict, _ToDict
+from truelift.schema import Analysis, Diagnostic, Provenance, Status, Verdict
+from truelift.schema.values import _ToDict
 
 # The statistics modules (they import scipy.special) are imported inside ``readout``, while the
 # aggregate query runs: on a large file that hides their import time behind the query.
 if TYPE_CHECKING:  # pragma: no cover
     from truelift.experiment import sequential as seq
+    from truelift.experiment.bayes_readout import MetricBayes
     from truelift.experiment.breakdown import FunnelStage, SegmentBreakdown
     from truelift.experiment.lift import Lift
     from truelift.experiment.srm import SampleRatio
@@ -81,7 +83,7 @@ class Readout(Analysis):
     family: str
     srm: SampleRatio
     sequential: seq.Monitoring | None
-    bayes: tuple[Any, ...]
+    bayes: tuple[MetricBayes, ...]
     segments: tuple[SegmentBreakdown, ...]
     funnel: tuple[FunnelStage, ...]
     diagnostics: tuple[Diagnostic, ...]

@@ -26,7 +26,8 @@ from truelift.experiment import always_valid as av
 from truelift.experiment.cells import Cells
 from truelift.experiment.lift import AlwaysValid, Lift, compare
 from truelift.experiment.metrics import Metric
-from truelift.results import Diagnostic, Status, _ToDict
+from truelift.schema import Diagnostic, Status
+from truelift.schema.values import _ToDict
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)

@@ -21,7 +21,7 @@ import numpy as np
 from scipy.special import chdtrc
 
 from truelift.errors import MethodError
-from truelift.results import _ToDict
+from truelift.schema.values import _ToDict
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)

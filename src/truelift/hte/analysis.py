@@ -50,7 +50,8 @@ from truelift.inference.influence import covariance_from_influence
 from truelift.inference.normal import effect_from_means
 from truelift.nuisance.crossfit import default_folds, fold_ids
 from truelift.nuisance.folds import canonicalize
-from truelift.results import Analysis, Diagnostic, Estimate, Provenance, Status, Verdict, _ToDict
+from truelift.schema import Analysis, Diagnostic, Estimate, Provenance, Status, Verdict
+from truelift.schema.values import _ToDict
 
 Progress = Callable[[str, int, int], None]
 DESIGNS = ("randomized", "observational")

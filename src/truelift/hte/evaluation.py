@@ -40,7 +40,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from truelift.errors import DataError, MethodError
-from truelift.results import _ToDict
+from truelift.schema.values import _ToDict
 
 __all__ = [
     "BLPResult",

@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from truelift.inference.normal import normal_ci
-from truelift.results import _ToDict
+from truelift.schema.values import _ToDict
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)

@@ -71,7 +71,7 @@ from numpy.typing import ArrayLike
 
 from truelift.errors import DataError, MethodError
 from truelift.inference.normal import normal_ci, normal_pvalue, z_critical
-from truelift.results import _ToDict
+from truelift.schema.values import _ToDict
 
 __all__ = ["PolicyValue", "ProfitCurve", "TargetingPolicy", "targeting_policy"]
 

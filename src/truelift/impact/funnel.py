@@ -37,7 +37,7 @@ import pandas as pd
 from truelift.errors import DataError, MethodError
 from truelift.impact.result import Figure, ImpactAnalysis, Table, effect_estimate
 from truelift.impact.revenue import arm_labels, binary, check_frame, check_level, provenance, two_arm_relative
-from truelift.results import Diagnostic, Estimate, Status, Verdict
+from truelift.schema import Diagnostic, Estimate, Status, Verdict
 
 MIN_REACHED = 30
 

@@ -1,9 +1,9 @@
 """Read a saved truelift result (the JSON of ``Analysis.to_dict()`` / ``truelift ... --json``).
 
 :func:`load_result` takes an analysis object, its ``to_dict()`` or the path of its JSON, checks
-that it is a truelift result of this :data:`~truelift.results.SCHEMA_VERSION`, and rebuilds
-every :class:`~truelift.results.Estimate` it holds exactly (every field, the
-:class:`~truelift.results.Relative` lift and the estimate's diagnostics), each under a name:
+that it is a truelift result of this :data:`~truelift.schema.SCHEMA_VERSION`, and rebuilds
+every :class:`~truelift.schema.Estimate` it holds exactly (every field, the
+:class:`~truelift.schema.Relative` lift and the estimate's diagnostics), each under a name:
 
 * ``observational`` (``tl.observe``): ``"outcome / method / estimand"``, the primary method's
   estimates first, then the other methods, then the naive comparison;
@@ -30,7 +30,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from truelift.errors import DataError, MethodError
-from truelift.results import SCHEMA_VERSION, Diagnostic, Estimate, Relative, Verdict, _ToDict
+from truelift.schema import SCHEMA_VERSION, Diagnostic, Estimate, Relative, Verdict
+from truelift.schema.values import _ToDict
 
 NO_ESTIMATES = ("plan", "geo_plan")
 """Kinds of saved results that hold no effect estimate."""

@@ -53,7 +53,7 @@ import pandas as pd
 
 from truelift.errors import DataError, MethodError
 from truelift.impact.result import Figure, ImpactAnalysis, Table, effect_estimate
-from truelift.results import Diagnostic, Provenance, Status, Verdict
+from truelift.schema import Diagnostic, Provenance, Status, Verdict
 
 EXTRAPOLATED_SHARE_WARN = 0.5
 """Share of an arm's LTV that is projected rather than observed above which the analysis warns."""

@@ -12,7 +12,8 @@ from __future__ import annotations
 import dataclasses
 
 from truelift.errors import MethodError
-from truelift.results import Estimate, _ToDict
+from truelift.schema import Estimate
+from truelift.schema.values import _ToDict
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,7 +1,7 @@
 """The result type of the impact analyses (revenue decomposition, funnel, lifetime value).
 
 :class:`ImpactAnalysis` is the quasi-experiments' :class:`~truelift.quasi.result.QuasiAnalysis`
-under its own kind (``"impact"``): estimates (each a complete :class:`~truelift.results.Estimate`),
+under its own kind (``"impact"``): estimates (each a complete :class:`~truelift.schema.Estimate`),
 the assumptions in plain words (``identification``), diagnostics and a verdict, named tables,
 the data behind each figure and notes; the same fronts render both. ``design`` names the analysis:
 ``"revenue"`` (decomposition), ``"funnel"``, ``"ltv"``. Figures use the kinds of

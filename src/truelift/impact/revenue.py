@@ -44,7 +44,7 @@ import pandas as pd
 
 from truelift.errors import DataError, MethodError
 from truelift.impact.result import Figure, ImpactAnalysis, Table, effect_estimate
-from truelift.results import Diagnostic, Estimate, Provenance, Status, Verdict
+from truelift.schema import Diagnostic, Estimate, Provenance, Status, Verdict
 
 COMPONENTS = ("conversion", "orders_per_converter", "order_value")
 LABELS = {"conversion": "conversion rate", "orders_per_converter": "orders per converter",

@@ -53,7 +53,8 @@ from truelift.errors import MethodError
 from truelift.impact.load import LoadedResult, load_result
 from truelift.impact.projection import estimand_is
 from truelift.quasi.result import Figure, Table
-from truelift.results import Analysis, Diagnostic, Estimate, Provenance, Status, Verdict, _ToDict
+from truelift.schema import Analysis, Diagnostic, Estimate, Provenance, Status, Verdict
+from truelift.schema.values import _ToDict
 
 LOSS_THRESHOLD = 0.2
 """Probability of a loss in the moderate scenario above which the projection WARNs."""

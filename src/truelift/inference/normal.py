@@ -17,7 +17,7 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from truelift.errors import MethodError
-from truelift.results import Diagnostic, Estimate, Relative
+from truelift.schema import Diagnostic, Estimate, Relative
 
 
 def z_critical(level: float) -> float:

@@ -52,7 +52,7 @@ from truelift.nuisance.learners import (
     mse,
     shared_tuning,
 )
-from truelift.results import _ToDict
+from truelift.schema.values import _ToDict
 
 CLIP = 0.01
 MAX_TUNE = 100_000

@@ -42,7 +42,7 @@ from truelift.observational.propensity import (
     LogisticPropensity,
     propensity_model,
 )
-from truelift.results import Diagnostic, Status
+from truelift.schema import Diagnostic, Status
 
 CLIPPED_WARN = 0.01
 """Share of clipped scores above which AIPW warns: beyond 1% of units the clip, not the data,

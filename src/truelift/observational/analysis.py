@@ -53,7 +53,8 @@ from truelift.observational.rosenbaum import (
 )
 from truelift.observational.sensitivity import EValue, evalue
 from truelift.observational.weighting import IPW
-from truelift.results import Analysis, Diagnostic, Estimate, Provenance, Status, Verdict, _ToDict
+from truelift.schema import Analysis, Diagnostic, Estimate, Provenance, Status, Verdict
+from truelift.schema.values import _ToDict
 
 METHODS: dict[str, type] = {"match": Matching, "ipw": IPW, "aipw": AIPW, "regression": Regression,
                              "ebal": EntropyBalancing, "overlap": OverlapWeights}

@@ -21,7 +21,8 @@ import math
 import numpy as np
 
 from truelift.data.moments import weighted_moments
-from truelift.results import Diagnostic, Status, _ToDict
+from truelift.schema import Diagnostic, Status
+from truelift.schema.values import _ToDict
 
 SMD_OK = 0.1
 SMD_FAIL = 0.25

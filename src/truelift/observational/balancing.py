@@ -41,7 +41,7 @@ from truelift.inference import covariance_from_influence, effect_from_means
 from truelift.observational.base import Fit, Progress
 from truelift.observational.propensity import FittedPropensity
 from truelift.observational.weighting import ipw_influence, logistic_design
-from truelift.results import Diagnostic, Status
+from truelift.schema import Diagnostic, Status
 
 MAX_NEWTON = 100
 

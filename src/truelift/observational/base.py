@@ -20,7 +20,7 @@ import numpy as np
 
 from truelift.data.prepare import Prepared
 from truelift.observational.propensity import FittedPropensity
-from truelift.results import Diagnostic, Estimate
+from truelift.schema import Diagnostic, Estimate
 
 Progress = Callable[[str, int, int], None]
 """``progress(step, done, total)``: called by long-running work; the CLI draws a bar with it."""

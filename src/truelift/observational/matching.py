@@ -64,7 +64,7 @@ from truelift.observational.nearest import (
     window_means,
 )
 from truelift.observational.propensity import FittedPropensity
-from truelift.results import Diagnostic, Status
+from truelift.schema import Diagnostic, Status
 
 ESTIMANDS = ("ATT", "ATC", "ATE")
 UNMATCHED_OK = 0.01

@@ -12,7 +12,7 @@ import numpy as np
 
 from truelift.data.prepare import Prepared
 from truelift.inference import effect_from_means
-from truelift.results import Estimate
+from truelift.schema import Estimate
 
 
 def naive_difference(data: Prepared, level: float) -> tuple[Estimate, ...]:

@@ -17,7 +17,8 @@ import math
 
 import numpy as np
 
-from truelift.results import Diagnostic, Status, _ToDict
+from truelift.schema import Diagnostic, Status
+from truelift.schema.values import _ToDict
 
 ESTIMANDS = ("ATT", "ATE", "ATC")
 SUPPORT_WARN = 0.20

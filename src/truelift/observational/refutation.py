@@ -22,7 +22,8 @@ import numpy as np
 
 from truelift.data.prepare import Prepared
 from truelift.inference import normal_pvalue
-from truelift.results import Diagnostic, Estimate, Status, _ToDict
+from truelift.schema import Diagnostic, Estimate, Status
+from truelift.schema.values import _ToDict
 
 Rerun = Callable[[Prepared], tuple[Estimate, ...]]
 """Re-runs propensity and estimator on modified data; returns one Estimate per outcome."""

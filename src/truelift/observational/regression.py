@@ -45,7 +45,7 @@ from truelift.observational.base import Fit, Progress
 from truelift.observational.logistic import logistic_mle
 from truelift.observational.outcome_models import mean_and_derivative, resolve, standardized_design
 from truelift.observational.propensity import FittedPropensity
-from truelift.results import Diagnostic, Status
+from truelift.schema import Diagnostic, Status
 
 COLLINEAR_TOL = 1e-9
 """A column is collinear within an arm when ``1 - R^2`` on the earlier kept columns is below this

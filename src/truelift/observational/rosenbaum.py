@@ -62,7 +62,8 @@ import numpy as np
 from scipy.special import ndtr
 
 from truelift.errors import MethodError
-from truelift.results import Diagnostic, Status, _ToDict
+from truelift.schema import Diagnostic, Status
+from truelift.schema.values import _ToDict
 
 GAMMAS = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0)
 GAMMA_MAX = 100.0

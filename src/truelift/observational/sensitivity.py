@@ -18,7 +18,8 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from truelift.results import Diagnostic, Estimate, Status, _ToDict
+from truelift.schema import Diagnostic, Estimate, Status
+from truelift.schema.values import _ToDict
 
 
 def evalue_rr(rr: float) -> float:

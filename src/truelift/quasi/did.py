@@ -35,7 +35,7 @@ import pandas as pd
 from truelift.errors import DataError, MethodError
 from truelift.quasi.columns import read_periods
 from truelift.quasi.result import Figure, QuasiAnalysis, Table, dropped_diagnostic, effect_estimate
-from truelift.results import Diagnostic, Estimate, Provenance, Status, Verdict
+from truelift.schema import Diagnostic, Estimate, Provenance, Status, Verdict
 
 METHODS = {"auto": "the robust estimator for staggered adoption, else TWFE",
            "twfe": "two-way fixed effects (pyfixest feols)",

@@ -39,7 +39,7 @@ from truelift.errors import DataError, MethodError
 from truelift.quasi.panel import Panel, read_panel
 from truelift.quasi.result import Figure, QuasiAnalysis, Table, effect_estimate
 from truelift.quasi.synth import _as_period, _split, _x_values, synth
-from truelift.results import Analysis, Diagnostic, Provenance, Status, Verdict
+from truelift.schema import Analysis, Diagnostic, Provenance, Status, Verdict
 
 METHODS = ("did", "synth")
 PLAN_METHODS = ("pairs", "random")

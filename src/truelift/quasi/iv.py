@@ -48,7 +48,7 @@ from truelift.quasi.result import (
     effect_estimate,
     first_stage_status,
 )
-from truelift.results import Diagnostic, Provenance, Status, Verdict
+from truelift.schema import Diagnostic, Provenance, Status, Verdict
 
 MIN_ROWS = 10
 

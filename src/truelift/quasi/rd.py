@@ -47,7 +47,7 @@ from truelift.quasi.result import (
     effect_estimate,
     first_stage_status,
 )
-from truelift.results import Diagnostic, Estimate, Provenance, Status, Verdict
+from truelift.schema import Diagnostic, Estimate, Provenance, Status, Verdict
 
 KERNELS = {"triangular": "tri", "epanechnikov": "epa", "uniform": "uni"}
 MIN_PER_SIDE = 20

@@ -48,7 +48,7 @@ import pandas as pd
 from truelift.errors import DataError, MethodError
 from truelift.quasi.columns import read_periods
 from truelift.quasi.result import Figure, QuasiAnalysis, Table, effect_estimate
-from truelift.results import Diagnostic, Estimate, Provenance, Status, Verdict
+from truelift.schema import Diagnostic, Estimate, Provenance, Status, Verdict
 
 MIN_SLICES_PER_ARM = 10
 BALANCE_ALPHA = 0.01

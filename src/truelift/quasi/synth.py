@@ -31,7 +31,7 @@ import pandas as pd
 from truelift.errors import DataError, MethodError
 from truelift.quasi.panel import Panel, read_panel
 from truelift.quasi.result import Figure, QuasiAnalysis, Table, effect_estimate
-from truelift.results import Diagnostic, Provenance, Status, Verdict
+from truelift.schema import Diagnostic, Provenance, Status, Verdict
 
 PRE_FIT_WARN = 0.25
 PRE_FIT_FAIL = 0.5

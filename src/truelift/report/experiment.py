@@ -15,7 +15,7 @@ from typing import Any
 
 from truelift.report import format as fmt
 from truelift.report.observational import STATUS_LABEL, data_rows, provenance_rows, reasons
-from truelift.results import Diagnostic, Status
+from truelift.schema import Diagnostic, Status
 
 CORRECTION_LABEL = {"holm": "Holm", "bh": "Benjamini–Hochberg", "bonferroni": "Bonferroni",
                     "none": "no correction"}

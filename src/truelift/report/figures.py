@@ -192,7 +192,7 @@ def forest_plot(estimates: Sequence[Any], *, naive: Sequence[Any] = (),
                 binary: Mapping[str, bool] | None = None, primary: str | None = None) -> str:
     """Every estimate (value and interval) per outcome, one panel per outcome, a zero line.
 
-    ``estimates`` and ``naive`` are :class:`~truelift.results.Estimate` values; the naive
+    ``estimates`` and ``naive`` are :class:`~truelift.schema.Estimate` values; the naive
     difference is drawn grey and hollow, apart from the causal methods. ``binary`` maps an
     outcome to whether it is 0/1 (its axis is then in percentage points).
     """

@@ -15,7 +15,7 @@ from typing import Any
 from truelift.report import format as fmt
 from truelift.report.observational import STATUS_LABEL, provenance_rows
 from truelift.report.quasi import _diag, table_view
-from truelift.results import Status
+from truelift.schema import Status
 
 LOSS_GO = 0.05
 """At most this probability of a loss (moderate scenario) and a trustworthy effect: "roll out"."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from truelift.report import format as fmt
 from truelift.report.observational import STATUS_LABEL, data_rows, provenance_rows
-from truelift.results import Diagnostic, Estimate, Status
+from truelift.schema import Diagnostic, Estimate, Status
 
 METHOD_LABEL = {
     "twfe": "two-way fixed effects (TWFE)", "did_2x2": "2x2 difference-in-differences",

@@ -17,7 +17,7 @@ from typing import Any
 
 from truelift.report import format as fmt
 from truelift.report.observational import STATUS_LABEL, data_rows, provenance_rows
-from truelift.results import Diagnostic, Status
+from truelift.schema import Diagnostic, Status
 
 LEARNER_LABEL = {"s": "S-learner", "t": "T-learner", "x": "X-learner", "dr": "DR-learner",
                  "r": "R-learner", "cf": "causal forest"}

@@ -16,7 +16,7 @@ import pytest
 import truelift as tl
 from truelift.datasets import homepage_events, homepage_test
 from truelift.errors import DataError, MethodError, RoleError, TrueliftError
-from truelift.results import Status
+from truelift.schema import Status
 
 THREE = ("control", "personalized", "recs_v2")
 

@@ -12,7 +12,7 @@ import truelift as tl
 from truelift.datasets.impact_shop import STAGES, shop_test
 from truelift.errors import DataError, MethodError
 from truelift.impact.funnel import funnel
-from truelift.results import Status
+from truelift.schema import Status
 
 KW = dict(variant="arm", control="control", stages=list(STAGES))
 

@@ -19,7 +19,7 @@ from truelift.datasets.quasi_did import two_by_two
 from truelift.errors import DataError, MethodError
 from truelift.impact.load import LoadedResult, estimate_from_dict, load_result
 from truelift.impact.result import ImpactAnalysis, effect_estimate
-from truelift.results import Diagnostic, Estimate, Provenance, Status, Verdict
+from truelift.schema import Diagnostic, Estimate, Provenance, Status, Verdict
 
 COVARIATES = ["engagement_score", "past_purchases", "account_age_days", "device_type"]
 

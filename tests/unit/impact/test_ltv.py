@@ -12,7 +12,7 @@ from truelift.datasets.impact_ltv import subscription_test
 from truelift.errors import DataError, MethodError
 from truelift.impact.ltv import ltv
 from truelift.impact.result import ImpactAnalysis
-from truelift.results import Status
+from truelift.schema import Status
 
 ROLES = dict(customer="customer", period="period", revenue="revenue", variant="variant", control="A")
 

@@ -11,7 +11,7 @@ import pytest
 from truelift.datasets.impact_shop import DEFAULT_EFFECTS, shop_test
 from truelift.errors import DataError, MethodError
 from truelift.impact.revenue import COMPONENTS, decompose
-from truelift.results import Status
+from truelift.schema import Status
 
 KW = dict(variant="arm", control="control", revenue="revenue", orders="orders")
 

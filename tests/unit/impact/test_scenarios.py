@@ -23,7 +23,7 @@ from truelift.impact.load import load_result
 from truelift.impact.projection import project_linear
 from truelift.impact.result import ImpactAnalysis, effect_estimate
 from truelift.impact.scenarios import Scenario, ScenarioAnalysis, project
-from truelift.results import Diagnostic, Provenance, Status, Verdict
+from truelift.schema import Diagnostic, Provenance, Status, Verdict
 
 N = 20_000
 

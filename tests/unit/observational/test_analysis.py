@@ -13,7 +13,7 @@ import pytest
 import truelift as tl
 from truelift.errors import DataError, MethodError
 from truelift.observational.matching import Matching
-from truelift.results import Status
+from truelift.schema import Status
 
 COVS = ["engagement_score", "past_purchases", "account_age_days", "device_type"]
 KW = dict(treatment="received_personalization", outcomes=["made_purchase", "revenue"],
@@ -206,7 +206,7 @@ def test_matching_without_replacement_warns_when_the_pool_is_thin(demo_small):
 
 def test_a_secondary_methods_own_check_counts_one_level_lower():
     from truelift.observational.analysis import _secondary
-    from truelift.results import Diagnostic
+    from truelift.schema import Diagnostic
 
     warn = Diagnostic(name="max_abs_smd_after_match", value=0.15, threshold=0.1,
                       status=Status.WARN, message="balance not fully reached after match")
@@ -223,7 +223,7 @@ def test_a_secondary_methods_own_check_counts_one_level_lower():
 def _est(method, value, se, estimand="ATT", level=0.95):
     from scipy.stats import norm
 
-    from truelift.results import Estimate
+    from truelift.schema import Estimate
 
     p = float(2 * norm.sf(abs(value / se)))
     return Estimate(outcome="y", estimand=estimand, method=method, value=value, se=se,

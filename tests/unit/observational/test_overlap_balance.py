@@ -14,7 +14,7 @@ from truelift.observational.overlap import (
     overlap_summary,
     trim_mask,
 )
-from truelift.results import Status
+from truelift.schema import Status
 
 
 def test_crump_alpha_solves_its_defining_equation():

@@ -17,7 +17,7 @@ from truelift.observational.regression import (
     regression_influence,
     standardized_design,
 )
-from truelift.results import Status
+from truelift.schema import Status
 
 RNG0 = np.random.default_rng(0)
 

@@ -8,7 +8,7 @@ import pytest
 
 from truelift.inference import effect_from_means
 from truelift.observational.sensitivity import evalue, evalue_rr
-from truelift.results import Status
+from truelift.schema import Status
 
 
 def test_evalue_formula_matches_the_paper():

@@ -11,7 +11,7 @@ from truelift.errors import DataError, MethodError
 from truelift.quasi import staggered as st
 from truelift.quasi.did import did
 from truelift.quasi.result import QuasiAnalysis
-from truelift.results import Status
+from truelift.schema import Status
 
 pf = pytest.importorskip("pyfixest")
 

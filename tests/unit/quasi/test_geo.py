@@ -9,7 +9,7 @@ import pytest
 from truelift.datasets.quasi_geo import geo_panel
 from truelift.errors import DataError, MethodError
 from truelift.quasi.geo import geo, geo_plan
-from truelift.results import Status
+from truelift.schema import Status
 
 KW = dict(region="region", time="date", outcome="revenue", treatment="treated")
 

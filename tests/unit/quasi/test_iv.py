@@ -11,7 +11,7 @@ import pytest
 from truelift.datasets.quasi_rd_iv import encouragement
 from truelift.errors import DataError
 from truelift.quasi.iv import iv
-from truelift.results import Status
+from truelift.schema import Status
 
 ROLES = dict(outcome="purchased", treatment="exposed", instrument="encouraged")
 

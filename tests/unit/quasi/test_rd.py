@@ -12,7 +12,7 @@ from truelift.datasets.quasi_rd_iv import rd_data
 from truelift.errors import DataError, MethodError
 from truelift.quasi.rd import local_fit, rd
 from truelift.quasi.result import QuasiAnalysis
-from truelift.results import Status
+from truelift.schema import Status
 
 
 @pytest.fixture(scope="module")

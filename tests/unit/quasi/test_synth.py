@@ -8,7 +8,7 @@ import pytest
 
 from truelift.errors import DataError, MethodError
 from truelift.quasi.synth import synth
-from truelift.results import Status
+from truelift.schema import Status
 
 
 def _panel(effect: float = 5.0, donors: int = 12, periods: int = 20, start: int = 14, seed: int = 3,
