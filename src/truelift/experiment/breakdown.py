@@ -77,15 +77,25 @@ def segment_breakdown(
     """Lifts within each level of ``column`` (see the module docstring)."""
     levels = cells.levels(column)
     arms = [control, *variants]
-    table = np.array([[cells.n[cells.where(**{column: lv, variant_col: a})].sum() for a in arms]
-                      for lv in levels])
+    # cell indices of each (level, arm), in one pass over the cells
+    by_level = cells.groups(column)
+    arm_codes, _arm_values, arm_lookup = cells.codes(variant_col)
+    empty = np.empty(0, dtype=np.int64)
+
+    def cell_index(lv: Any, arm: Any) -> np.ndarray:
+        idx = by_level.get(lv, empty)
+        code = arm_lookup.get(arm)
+        return idx[arm_codes[idx] == code] if code is not None else empty
+
+    index = {(i, j): cell_index(lv, a) for i, lv in enumerate(levels) for j, a in enumerate(arms)}
+    table = np.array([[cells.n[index[i, j]].sum() for j in range(len(arms))]
+                      for i in range(len(levels))])
     raw: list[tuple[Any, Lift]] = []
     skipped: list[str] = []
-    for lv in levels:
-        at_level = cells.where(**{column: lv})
-        ctrl = cells.total(at_level & cells.where(**{variant_col: control}))
-        for v in variants:
-            var = cells.total(at_level & cells.where(**{variant_col: v}))
+    for i, lv in enumerate(levels):
+        ctrl = cells.total(index[i, 0])
+        for j, v in enumerate(variants, start=1):
+            var = cells.total(index[i, j])
             if ctrl.n < 2 or var.n < 2:
                 skipped.append(f"{column}={lv}: too few users in {v!r} or control to compare")
                 continue

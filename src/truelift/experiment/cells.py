@@ -72,6 +72,8 @@ class Cells:
     maximum: np.ndarray
     rows_read: int
     rows: np.ndarray
+    _codes: dict[str, tuple[np.ndarray, list[Any], dict[Any, int]]] = dataclasses.field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def key_values(self, key: str) -> np.ndarray:
         """The value of grouping column ``key`` in each cell (object array)."""
@@ -85,18 +87,49 @@ class Cells:
         return _sorted_levels(set(self.key_values(key).tolist()))
 
     def total(self, mask: np.ndarray | None = None) -> Moments:
-        """Combine the cells selected by the boolean ``mask`` (all cells when None)."""
+        """Combine the cells selected by ``mask``, a boolean mask or cell indices (all cells
+        when None)."""
         if mask is None:
             mask = np.ones(len(self.labels), dtype=bool)
         return combine(self.variables, self.n[mask], self.mean[mask], self.comoment[mask])
 
+    def codes(self, key: str) -> tuple[np.ndarray, list[Any], dict[Any, int]]:
+        """Integer code of every cell's ``key`` value, the value of each code (a missing value
+        is ``None``) and the lookup value -> code; computed once per key, in one pass."""
+        cached = self._codes.get(key)
+        if cached is None:
+            j = self.keys.index(key)
+            lookup: dict[Any, int] = {}
+            values: list[Any] = []
+            codes = np.empty(len(self.labels), dtype=np.int64)
+            for i, lab in enumerate(self.labels):
+                k = _key(lab[j])
+                c = lookup.get(k)
+                if c is None:
+                    c = lookup[k] = len(values)
+                    values.append(None if k is _MISSING else lab[j])
+                codes[i] = c
+            cached = self._codes[key] = (codes, values, lookup)
+        return cached
+
     def where(self, **values: Any) -> np.ndarray:
-        """Boolean mask of the cells whose key columns equal the given values."""
+        """Boolean mask of the cells whose key columns equal the given values (``None`` and NaN
+        match a missing value)."""
         mask = np.ones(len(self.labels), dtype=bool)
         for key, value in values.items():
-            kv = self.key_values(key)
-            mask &= np.array([_same(v, value) for v in kv], dtype=bool)
+            codes, _levels, lookup = self.codes(key)
+            c = lookup.get(_key(value))
+            mask &= (codes == c) if c is not None else False
         return mask
+
+    def groups(self, key: str) -> dict[Any, np.ndarray]:
+        """The cell indices of every value of ``key`` (a missing value under ``None``), in one
+        pass: looping over levels with :meth:`where` would be quadratic in the cells."""
+        codes, values, _lookup = self.codes(key)
+        order = np.argsort(codes, kind="stable")
+        counts = np.bincount(codes, minlength=len(values))
+        parts = np.split(order, np.cumsum(counts)[:-1])
+        return {values[c]: parts[c] for c in range(len(values))}
 
     def is_binary(self, col: str) -> tuple[bool, float, float]:
         """Is ``col`` 0/1 per user? Also its range, when known (NaN otherwise).
@@ -122,10 +155,12 @@ class Cells:
             minimum=self.minimum[keep], maximum=self.maximum[keep], rows=self.rows[keep])
 
 
-def _same(a: Any, b: Any) -> bool:
-    if _is_missing(a) or _is_missing(b):
-        return _is_missing(a) and _is_missing(b)
-    return bool(a == b)
+_MISSING = object()
+
+
+def _key(v: Any) -> Any:
+    """``v`` as a lookup key: every missing value (None, NaN) is one key."""
+    return _MISSING if _is_missing(v) else v
 
 
 def _is_missing(v: Any) -> bool:

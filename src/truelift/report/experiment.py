@@ -11,6 +11,7 @@ in percentage points; other metrics in their own units.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from truelift.report import format as fmt
@@ -190,39 +191,74 @@ def _primary(readout: Any) -> list[str]:
     return [m.name for m in readout.metrics if m.role == "primary"]
 
 
+SEGMENT_ROWS = 20
+"""Segment comparisons shown in the terminal and the HTML (the JSON holds every one)."""
+SEGMENT_LEVELS_LISTED = 12
+"""Levels named with their users in a segment's heading (the largest first when there are more)."""
+SKIPPED_LISTED = 5
+"""Skipped comparisons listed by name (the rest are counted)."""
+
+
+def shown_segment_lifts(breakdown: Any, primary: Sequence[str], cap: int = SEGMENT_ROWS
+                        ) -> tuple[list[Any], int]:
+    """The segment lifts of the primary metrics to show, and how many there are.
+
+    All of them in their natural order (metric, then level) when they fit under ``cap``; else
+    the ``cap`` with the strongest evidence (smallest Holm p-value, then raw p), in that order.
+    """
+    rows = [s for metric in primary for s in breakdown.lifts if s.lift.metric == metric]
+    if len(rows) <= cap:
+        return rows, len(rows)
+    ranked = sorted(rows, key=lambda s: (s.pvalue_holm, s.lift.estimate.pvalue))
+    return ranked[:cap], len(rows)
+
+
 def segment_tables(readout: Any) -> list[dict[str, Any]]:
-    """Per segment column: per-level lifts of the primary metrics, heterogeneity, split check."""
+    """Per segment column: per-level lifts of the primary metrics, heterogeneity, split check.
+
+    Long breakdowns are capped (:data:`SEGMENT_ROWS` comparisons by evidence,
+    :data:`SEGMENT_LEVELS_LISTED` levels, :data:`SKIPPED_LISTED` skipped ones), with a note
+    saying how many are left out; the JSON keeps every one.
+    """
     info = {m.name: m for m in readout.metrics}
     primary = _primary(readout)
     warned = {d.name for d in readout.diagnostics if Status(d.status) is not Status.OK}
     out = []
     for b in readout.segments:
         rows = []
-        for metric in primary:
-            binary = bool(info[metric].binary)
-            for s in b.lifts:
-                if s.lift.metric != metric:
-                    continue
-                row = lift_cells(s.lift, binary=binary)
-                sig = s.pvalue_holm < readout.alpha
-                row.update({"level": _text(s.level), "pvalue_holm": fmt.pvalue(s.pvalue_holm),
-                            "significant": sig, "sig_mark": CHECK if sig else ""})
-                rows.append(row)
+        shown, total = shown_segment_lifts(b, primary)
+        for s in shown:
+            row = lift_cells(s.lift, binary=bool(info[s.lift.metric].binary))
+            sig = s.pvalue_holm < readout.alpha
+            row.update({"level": _text(s.level), "pvalue_holm": fmt.pvalue(s.pvalue_holm),
+                        "significant": sig, "sig_mark": CHECK if sig else ""})
+            rows.append(row)
         het = [{"metric": h.metric, "variant": _text(h.variant), "q": fmt.number(h.q), "df": fmt.count(h.df),
                 "pvalue": fmt.pvalue(h.pvalue), "levels": fmt.count(h.levels_used), "simpson": h.simpson,
                 "simpson_text": "YES: pooled lift has the opposite sign" if h.simpson else "no"}
                for h in b.heterogeneity if h.metric in primary]
         split_bad = f"split_by_segment:{b.column}" in warned
         status = Status.WARN if split_bad else Status.OK
+        levels = list(zip(b.levels, b.users, strict=True))
+        if len(levels) > SEGMENT_LEVELS_LISTED:
+            levels = sorted(levels, key=lambda lv: -lv[1])[:SEGMENT_LEVELS_LISTED]
+        capped = (f"Showing the {fmt.count(len(rows))} comparisons with the strongest evidence "
+                  f"(smallest Holm p) of {fmt.count(total)}; the JSON holds every one."
+                  if total > len(rows) else "")
         out.append({
             "column": b.column,
-            "levels": [(_text(lv), fmt.count(n)) for lv, n in zip(b.levels, b.users, strict=True)],
-            "rows": rows, "heterogeneity": het,
+            "levels": [(_text(lv), fmt.count(n)) for lv, n in levels],
+            "levels_more": (f"and {fmt.count(len(b.levels) - len(levels))} more levels"
+                            if len(b.levels) > len(levels) else ""),
+            "rows": rows, "heterogeneity": het, "capped": capped,
             "split": {"chi2": fmt.number(b.split.chi2), "df": fmt.count(b.split.df),
                       "pvalue": fmt.pvalue(b.split.pvalue), "p_equals": fmt.p_equals(b.split.pvalue),
                       "status": status.value,
                       "label": STATUS_LABEL[status]},
-            "skipped": list(b.skipped),
+            "skipped": list(b.skipped[:SKIPPED_LISTED]),
+            "skipped_more": (f"{fmt.count(len(b.skipped) - SKIPPED_LISTED)} more comparisons "
+                             "skipped (listed in the JSON)"
+                             if len(b.skipped) > SKIPPED_LISTED else ""),
         })
     return out
 

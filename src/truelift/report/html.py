@@ -84,8 +84,9 @@ def _readout_figures(r: Any) -> dict[str, str]:
                                              annotations=notes)
     panels = []
     for b in r.segments:
-        seg = [s for m in primary for s in b.lifts
-               if s.lift.metric == m and s.lift.estimate.relative is not None]
+        # the comparisons the segment table shows (capped, by evidence, for long breakdowns)
+        seg = [s for s in exp_view.shown_segment_lifts(b, primary)[0]
+               if s.lift.estimate.relative is not None]
         if not seg:
             continue
         pooled = {(lift.metric, lift.variant): lift.estimate.relative for lift in r.lifts}

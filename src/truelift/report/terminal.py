@@ -293,8 +293,13 @@ def _readout(readout: Any) -> Any:
                     f"{sp['p_equals']}  ")
         line.append_text(_status(sp["status"], sp["label"]))
         seg.append(line)
+        if s["capped"]:
+            seg.insert(0, Text(s["capped"], style="dim"))
         seg += [Text("skipped: " + k, style="dim") for k in s["skipped"]]
-        levels = ", ".join(f"{lv} ({n})" for lv, n in s["levels"])
+        if s["skipped_more"]:
+            seg.append(Text(s["skipped_more"], style="dim"))
+        levels = ", ".join(f"{lv} ({n})" for lv, n in s["levels"]) + (
+            f", {s['levels_more']}" if s["levels_more"] else "")
         parts.append(_panel(Group(*seg), f"Segments by {s['column']}: {levels} users"))
 
     # 6. Funnel.
