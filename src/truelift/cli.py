@@ -160,9 +160,29 @@ def build_methods(method: Sequence[str] | None, *, k: int, caliper: float | None
 
 
 # --------------------------------------------------------------------------- rendering
+def _refuse_overwriting_inputs(inputs: Sequence[Any], outputs: dict[str, Path | None]) -> None:
+    """A one-line error when an output file of this run is one of its input files."""
+    import os
+
+    def same(a: Any, b: Path) -> bool:
+        try:
+            return os.path.exists(a) and os.path.exists(b) and os.path.samefile(a, b)
+        except (OSError, TypeError, ValueError):
+            return False
+
+    for flag, out in outputs.items():
+        for src in inputs:
+            if out is not None and same(src, Path(out)):
+                raise BadInput(f"{flag} {out} is an input of this run; refusing to overwrite it")
+
+
 def _render(analysis: Any, *, quiet: bool, report: Path | None, json: Path | None,
-            export_matches: Path | None = None, scores: Path | None = None) -> None:
-    """Print the summary, write the requested files."""
+            export_matches: Path | None = None, scores: Path | None = None,
+            inputs: Sequence[Any] = ()) -> None:
+    """Print the summary, write the requested files (never over an input file of the run;
+    CSV exports with formula-like text neutralized)."""
+    _refuse_overwriting_inputs(inputs, {"--report": report, "--json": json,
+                                        "--export-matches": export_matches, "--scores": scores})
     if not quiet:
         _stdout().print(analysis)
     written: list[tuple[str, Path]] = []
@@ -176,12 +196,13 @@ def _render(analysis: Any, *, quiet: bool, report: Path | None, json: Path | Non
 
             written.append(("JSON", write_json(analysis, json)))
         if export_matches is not None:
-            pairs = analysis.matched_pairs()
-            pairs.to_csv(export_matches, index=False)
-            written.append(("matched pairs", Path(export_matches)))
+            from truelift.report.export import write_csv
+
+            written.append(("matched pairs", write_csv(analysis.matched_pairs(), export_matches)))
         if scores is not None:
-            analysis.scores().to_csv(scores, index=False)
-            written.append(("scores", Path(scores)))
+            from truelift.report.export import write_csv
+
+            written.append(("scores", write_csv(analysis.scores(), scores)))
     except OSError as exc:
         raise BadInput(f"cannot write {exc.filename or ''}: {exc.strerror or exc}") from None
     if not quiet:
@@ -272,7 +293,8 @@ def observe(
             propensity=propensity, trim=parse_trim(trim), level=level, seed=seed,
             drop_missing=drop_missing, refute=not no_refute, customers=customers,
             rollout=rollout)
-        _render(analysis, quiet=quiet, report=report, json=json, export_matches=export_matches)
+        _render(analysis, quiet=quiet, report=report, json=json, export_matches=export_matches,
+                inputs=(file,))
     except TrueliftError as exc:
         raise _error(str(exc)) from None
     _strict_exit(analysis, strict)
@@ -377,7 +399,7 @@ def readout(
             expected_split=parse_split(split), alpha=alpha, correction=correction, family=family,
             relative=relative, sequential=sequential, horizon=horizon, bayes=not no_bayes,
             dropna=dropna, seed=seed)
-        _render(analysis, quiet=quiet, report=report, json=json)
+        _render(analysis, quiet=quiet, report=report, json=json, inputs=(file,))
     except TrueliftError as exc:
         raise _error(str(exc)) from None
     _strict_exit(analysis, strict)
@@ -495,7 +517,7 @@ def uplift(
             max_customers=max_customers, max_spend=max_spend, segments=_names(segment),
             categorical=_names(categorical), id=id, folds=folds, level=level, seed=seed,
             drop_missing=drop_missing)
-        _render(analysis, quiet=quiet, report=report, json=json, scores=scores)
+        _render(analysis, quiet=quiet, report=report, json=json, scores=scores, inputs=(file,))
     except TrueliftError as exc:
         raise _error(str(exc)) from None
     _strict_exit(analysis, strict)

@@ -60,6 +60,10 @@ def project(
     try:
         shares = parse_rollouts(rollout)
         scenarios = None if shares is None else [Scenario(f"rollout {100 * r:g}%", r) for r in shares]
+        if brief is not None:
+            from truelift.cli import _refuse_overwriting_inputs
+
+            _refuse_overwriting_inputs([str(result)], {"--brief": brief})
     except TrueliftError as exc:
         raise _error(str(exc)) from None
     analysis = _go(run, quiet=quiet, report=report, json=json, strict=False, result=str(result),

@@ -8,6 +8,7 @@ renders the result (summary, ``--report`` HTML, ``--json``). Registered on :data
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -46,7 +47,8 @@ def _go(entry: Callable[..., Any], *, quiet: bool, report: Path | None, json: Pa
             for w in caught:
                 if issubclass(w.category, TrueliftWarning):
                     _stderr().print("warning: " + " ".join(str(w.message).split()), markup=False)
-        _render(analysis, quiet=quiet, report=report, json=json)
+        inputs = [v for v in kwargs.values() if isinstance(v, str | os.PathLike)]
+        _render(analysis, quiet=quiet, report=report, json=json, inputs=inputs)
     except TrueliftError as exc:
         raise _error(str(exc)) from None
     _strict_exit(analysis, strict)

@@ -444,14 +444,42 @@ RENDERERS: dict[str, Callable[[Any], Any]] = {"observational": _observational, "
 """Analysis kind -> function returning its rich renderable."""
 
 
+_CONTROL = {c: None for c in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)) if c != 0x0A}
+"""Every C0 control but the newline, DEL and the C1 controls: removed from what is printed."""
+
+
+class _Sanitized:
+    """A renderable whose text segments carry no control characters.
+
+    Labels come from the user's data (arm names, segment levels, column names); an escape
+    sequence among them (``ESC [ ... m``, ``ESC ] ... BEL``) would otherwise reach the terminal
+    raw and could recolour it, retitle the window or hide text. rich measures those characters
+    as zero cells wide, so removing them keeps every table aligned; rich's own styling travels
+    in the segments' styles and control segments, which pass unchanged.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        from rich.segment import Segment
+
+        for seg in console.render(self.inner, options):
+            if seg.control or seg.text.isprintable() or seg.text == "\n":
+                yield seg
+            else:
+                yield Segment(seg.text.translate(_CONTROL), seg.style)
+
+
 def renderable(analysis: Any) -> Any:
-    """A rich renderable summary of ``analysis`` (dispatched on ``analysis.kind``)."""
+    """A rich renderable summary of ``analysis`` (dispatched on ``analysis.kind``), with every
+    control character of the user's labels removed."""
     kind = getattr(analysis, "kind", None)
     try:
         render = RENDERERS[kind]
     except KeyError:
         raise TypeError(f"no terminal renderer for analysis kind {kind!r}") from None
-    return render(analysis)
+    return _Sanitized(render(analysis))
 
 
 def render_text(analysis: Any, width: int = WIDTH) -> str:
