@@ -248,7 +248,7 @@ def segment_tables(readout: Any) -> list[dict[str, Any]]:
         out.append({
             "column": b.column,
             "levels": [(_text(lv), fmt.count(n)) for lv, n in levels],
-            "levels_more": (f"and {fmt.count(len(b.levels) - len(levels))} more levels"
+            "levels_more": (f"{fmt.count(len(b.levels) - len(levels))} more levels"
                             if len(b.levels) > len(levels) else ""),
             "rows": rows, "heterogeneity": het, "capped": capped,
             "split": {"chi2": fmt.number(b.split.chi2), "df": fmt.count(b.split.df),

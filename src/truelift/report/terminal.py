@@ -298,9 +298,9 @@ def _readout(readout: Any) -> Any:
         seg += [Text("skipped: " + k, style="dim") for k in s["skipped"]]
         if s["skipped_more"]:
             seg.append(Text(s["skipped_more"], style="dim"))
-        levels = ", ".join(f"{lv} ({n})" for lv, n in s["levels"]) + (
-            f", {s['levels_more']}" if s["levels_more"] else "")
-        parts.append(_panel(Group(*seg), f"Segments by {s['column']}: {levels} users"))
+        levels = ", ".join(f"{lv} ({n})" for lv, n in s["levels"]) + " users" + (
+            f"; {s['levels_more']}" if s["levels_more"] else "")
+        parts.append(_panel(Group(*seg), f"Segments by {s['column']}: {levels}"))
 
     # 6. Funnel.
     for f in v["funnel"]:
