@@ -94,6 +94,23 @@ def check_columns(available: Sequence[str], wanted: Sequence[str]) -> None:
             raise DataError(col, f"not found in the data (columns: {shown})")
 
 
+def _finite(agg: Aggregated, request: Request) -> Aggregated:
+    """A one-line error naming the column whose sums or squares overflowed floating point."""
+    cells = agg.cells
+    for j, col in enumerate(request.variables):
+        bad = not np.isfinite(cells.mean[:, j]).all()
+        for a, b in request.pairs:
+            if j in (a, b):
+                bad = bad or not np.isfinite(cells.comoment[:, a, b]).all()
+        if bad:
+            big = np.nanmax(np.abs(np.concatenate([cells.minimum[:, j], cells.maximum[:, j]])),
+                            initial=0.0)
+            size = f" (values up to {big:.3g})" if np.isfinite(big) and big > 0 else ""
+            raise DataError(col, f"too large to sum and square in floating point{size}; rescale "
+                                 "it (e.g. to thousands or millions)")
+    return agg
+
+
 def aggregate(source: Any, request: Request, on_query: Any = None) -> Aggregated:
     """Compute the per-cell sufficient statistics of ``request`` on ``source``'s engine.
 
@@ -101,11 +118,12 @@ def aggregate(source: Any, request: Request, on_query: Any = None) -> Aggregated
     (which then runs without holding Python's GIL).
     """
     if is_dataframe(source):
-        return _pandas(source, request)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _finite(_pandas(source, request), request)
     if isinstance(source, (str, os.PathLike)):
-        return _duckdb_file(Path(source), request, on_query)
+        return _finite(_duckdb_file(Path(source), request, on_query), request)
     if type(source).__module__.startswith("ibis"):
-        return _ibis(source, request)
+        return _finite(_ibis(source, request), request)
     raise DataError(None, f"unsupported data source of type {type(source).__name__}: give a pandas "
                           "DataFrame, a CSV/Parquet path or an Ibis table")
 
