@@ -40,6 +40,22 @@ class BadInput(TrueliftError):
     """A command-line value that cannot be used (reported like any other bad input)."""
 
 
+def _version(value: bool) -> None:
+    if value:
+        from truelift import __version__
+
+        typer.echo(f"truelift {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """The true, incremental effect of a personalization change, with honest intervals."""
+
+
 # --------------------------------------------------------------------------- console helpers
 def _stdout() -> Any:
     from rich.console import Console

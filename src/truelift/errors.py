@@ -13,6 +13,9 @@ Every message is one line that names the column (where there is one) and the pro
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 
 class TrueliftError(Exception):
     """Base class of all errors raised by truelift on purpose."""
@@ -48,3 +51,23 @@ class TrueliftWarning(UserWarning):
 
 class DataWarning(TrueliftWarning):
     """Something in the data was changed or set aside (and counted)."""
+
+
+def missing_column(col: str, available: Sequence[Any]) -> DataError:
+    """The one-line error for a column that is not in the data: the closest name, if one is
+    close (``difflib``'s ratio >= 0.6), and the first columns there are."""
+    import difflib
+
+    names = [str(a) for a in available]
+    close = difflib.get_close_matches(str(col), names, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+    return DataError(col, f"not found in the data{hint} (columns: {shown})")
+
+
+def check_columns(available: Sequence[Any], wanted: Sequence[str]) -> None:
+    """:func:`missing_column` for the first wanted column that is not available."""
+    have = {str(a) for a in available}
+    for col in wanted:
+        if str(col) not in have:
+            raise missing_column(col, available)

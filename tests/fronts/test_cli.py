@@ -208,3 +208,18 @@ def test_build_methods_applies_matching_flags():
     assert build_methods(None, k=1, caliper=0.2, replace=True, exact=[])[0] == "aipw"
     with pytest.raises(TrueliftError):
         build_methods(["nope"], k=1, caliper=0.2, replace=True, exact=[])
+
+
+def test_version_prints_the_package_version():
+    from truelift import __version__
+
+    result = invoke("--version")
+    assert result.exit_code == 0 and result.stdout.strip() == f"truelift {__version__}"
+
+
+def test_a_misspelt_column_gets_a_did_you_mean(demo_csv):
+    result = invoke("observe", demo_csv, "--treatment", "received_personalization", "--outcome",
+                    "made_purchse", "--covariates", COVS, "--method", "ipw", "--no-refute")
+    assert result.exit_code == 2
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "did you mean 'made_purchase'?" in lines[0], result.stderr

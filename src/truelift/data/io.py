@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from truelift.errors import DataError
+from truelift.errors import DataError, check_columns
 
 _READERS = {".csv": "read_csv", ".tsv": "read_csv", ".parquet": "read_parquet",
             ".pq": "read_parquet"}
@@ -27,14 +27,6 @@ def describe_source(source: Any) -> str:
     return type(source).__module__.split(".")[0] + "." + type(source).__name__
 
 
-def _check_columns(available: Sequence[str], wanted: Sequence[str]) -> None:
-    have = set(available)
-    for col in wanted:
-        if col not in have:
-            shown = ", ".join(list(available)[:12]) + (", ..." if len(available) > 12 else "")
-            raise DataError(col, f"not found in the data (columns: {shown})")
-
-
 def read_columns(source: Any, columns: Sequence[str]) -> dict[str, pd.Series]:
     """Return the named ``columns`` of ``source`` as pandas Series, keyed by name.
 
@@ -45,12 +37,12 @@ def read_columns(source: Any, columns: Sequence[str]) -> dict[str, pd.Series]:
     """
     columns = list(dict.fromkeys(columns))
     if isinstance(source, pd.DataFrame):
-        _check_columns([str(c) for c in source.columns], columns)
+        check_columns([str(c) for c in source.columns], columns)
         return {c: source[c] for c in columns}
     if isinstance(source, (str, os.PathLike)):
         return _read_file(Path(source), columns)
     if type(source).__module__.startswith("ibis"):
-        _check_columns(list(source.columns), columns)
+        check_columns(list(source.columns), columns)
         frame = source.select(*columns).to_pandas()
         return {c: frame[c] for c in columns}
     raise DataError(None, f"unsupported data source of type {type(source).__name__}: "
@@ -68,7 +60,7 @@ def _read_file(path: Path, columns: list[str]) -> dict[str, pd.Series]:
     con = duckdb.connect()
     try:
         rel = getattr(con, reader)(str(path))
-        _check_columns(rel.columns, columns)
+        check_columns(rel.columns, columns)
         quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
         arrays = rel.project(quoted).fetchnumpy()
         return {c: _series(arrays[c]) for c in columns}

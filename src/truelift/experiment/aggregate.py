@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from truelift.errors import DataError, TrueliftError
+from truelift.errors import DataError, TrueliftError, check_columns
 from truelift.experiment.cells import Cells, from_sums
 
 
@@ -85,13 +85,6 @@ def describe_source(source: Any) -> str:
     return type(source).__module__.split(".")[0] + "." + type(source).__name__
 
 
-def check_columns(available: Sequence[str], wanted: Sequence[str]) -> None:
-    """``DataError`` naming the first wanted column that is not available."""
-    have = set(available)
-    for col in wanted:
-        if col not in have:
-            shown = ", ".join(list(available)[:12]) + (", ..." if len(available) > 12 else "")
-            raise DataError(col, f"not found in the data (columns: {shown})")
 
 
 def _finite(agg: Aggregated, request: Request) -> Aggregated:

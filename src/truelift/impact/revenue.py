@@ -60,9 +60,9 @@ def check_frame(data: Any, columns: Sequence[str]) -> pd.DataFrame:
     """``data`` must be a DataFrame holding every column of ``columns``."""
     if not isinstance(data, pd.DataFrame):
         raise DataError(None, f"data must be a pandas DataFrame, got {type(data).__name__}")
-    for c in columns:
-        if c not in data.columns:
-            raise DataError(c, "not in the data")
+    from truelift.errors import check_columns
+
+    check_columns(list(data.columns), list(columns))
     return data
 
 
