@@ -60,6 +60,10 @@ LOSS_THRESHOLD = 0.2
 """Probability of a loss in the moderate scenario above which the projection WARNs."""
 FAN_QUANTILES = (("p2.5", 0.025), ("p10", 0.10), ("p50", 0.50), ("p90", 0.90), ("p97.5", 0.975))
 MIN_DRAWS = 1000
+MAX_CELLS = 50_000_000
+"""The most draws x horizon cells a projection computes (each draws x horizon float array takes
+400 MB at the bound): beyond it ``project`` refuses with a clear error instead of exhausting
+memory."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -294,6 +298,10 @@ def _check_settings(customers: Any, value: Any, cost: Any, fixed: Any, horizon: 
         raise MethodError(f"target must be a finite profit, got {target!r}")
     if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < MIN_DRAWS:
         raise MethodError(f"draws must be a whole number >= {MIN_DRAWS}, got {draws!r}")
+    if int(draws) * int(horizon) > MAX_CELLS:
+        raise MethodError(f"draws x horizon = {int(draws) * int(horizon):,} Monte Carlo cells; at "
+                          f"most {MAX_CELLS:,} (each working array of that size takes "
+                          f"{MAX_CELLS * 8 // 10**6:,} MB): lower draws or horizon")
     if isinstance(level, bool) or not isinstance(level, int | float) or not (0.8 < level < 1.0):
         raise MethodError(f"level must be in (0.8, 1) (the 80% interval is always reported), got {level!r}")
     return int(customers) if float(customers).is_integer() else customers

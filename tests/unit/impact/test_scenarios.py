@@ -209,3 +209,13 @@ def test_saved_readout_json_to_projection_and_back(tmp_path):
         "baseline", "moderate", "aggressive"]
     again = load_result(d)
     assert again.kind == "project" and again.estimates["revenue / personalized"] == out.estimate
+
+
+def test_memory_is_bounded_by_draws_times_horizon():
+    from truelift.impact.scenarios import MAX_CELLS
+
+    with pytest.raises(MethodError, match="draws x horizon = 100,000,000 Monte Carlo cells"):
+        project(_result(), customers=1_000, value=1.0, horizon=10_000, draws=10_000)
+    with pytest.raises(MethodError, match="lower draws or horizon"):  # one cell over the bound
+        project(_result(), customers=1_000, value=1.0, horizon=MAX_CELLS // 1_000 + 1,
+                draws=1_000)
