@@ -574,8 +574,10 @@ def _design_diagnostics(design: str, nuis: Nuisances, prepared: Prepared) -> lis
                      )))
     dropped = sum(prepared.rows_dropped.values())
     if dropped:
-        diags.append(Diagnostic(name="rows_dropped", value=dropped, status=Status.WARN,
-                                message=f"{dropped} of {prepared.rows_read} rows were dropped ("
+        # only with drop_missing=True (a missing value is an error otherwise): reported
+        diags.append(Diagnostic(name="rows_dropped", value=dropped, status=Status.INFO,
+                                message=f"{dropped} of {prepared.rows_read} rows were dropped as "
+                                        "asked ("
                                         + ", ".join(f"{k}: {v}" for k, v in prepared.rows_dropped.items())
                                         + ")."))
     return diags

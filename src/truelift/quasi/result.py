@@ -135,14 +135,18 @@ def effect_estimate(*, outcome: str, estimand: str, method: str, value: float, s
 
 
 def dropped_diagnostic(dropped: Mapping[str, int], rows_read: int) -> Diagnostic | None:
-    """A WARN that names every reason rows were dropped and how many; ``None`` when none were."""
+    """Information naming every reason rows were dropped and how many; ``None`` when none were.
+
+    Rows are dropped only when the caller asked for it (``drop_missing=True``; without it a
+    missing value is an error), so the drop is reported, not warned about.
+    """
     total = sum(dropped.values())
     if not total:
         return None
     reasons = ", ".join(f"{k}: {v}" for k, v in dropped.items())
-    return Diagnostic(name="rows_dropped", value=total, threshold=0, status=Status.WARN,
-                      message=f"{total} of {rows_read} rows were dropped ({reasons}); the estimate "
-                              "describes the remaining rows.")
+    return Diagnostic(name="rows_dropped", value=total, threshold=None, status=Status.INFO,
+                      message=f"{total} of {rows_read} rows were dropped as asked ({reasons}); "
+                              "the estimate describes the remaining rows.")
 
 
 WEAK_F = 10.0

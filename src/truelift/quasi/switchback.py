@@ -465,9 +465,10 @@ def _drop_diagnostics(dropped: dict[str, int], rows_read: int, n_washout: int,
     missing = sum(v for k, v in dropped.items() if k != "washout")
     if missing:
         what = ", ".join(f"{v} ({k})" for k, v in dropped.items() if k != "washout")
-        out.append(Diagnostic(name="rows_dropped", value=missing, status=Status.WARN,
-                              message=f"{missing} of {rows_read} rows were dropped for missing values: "
-                                      f"{what}"))
+        # only with drop_missing=True (a missing value is an error otherwise): reported
+        out.append(Diagnostic(name="rows_dropped", value=missing, status=Status.INFO,
+                              message=f"{missing} of {rows_read} rows were dropped as asked for "
+                                      f"missing values: {what}"))
     share = n_washout / max(rows_read, 1)
     status = Status.WARN if share > 0.5 else Status.OK
     msg = (f"the washout ({_describe(washout)} after each switch) dropped {n_washout} of {rows_read} rows "

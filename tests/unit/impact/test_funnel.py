@@ -120,7 +120,7 @@ def test_boolean_stages_are_accepted(shop):
     (lambda d: d.assign(checkout=d.checkout * 2), "checkout", "0/1"),
     (lambda d: d.assign(view=d.view.astype(str)), "view", "0/1"),
     (lambda d: d.assign(view=d.view.astype(float).where(d.index != 0, np.nan)), "view", "missing"),
-    (lambda d: d.drop(columns="cart"), "cart", "not in the data"),
+    (lambda d: d.drop(columns="cart"), "cart", "not found in the data"),
     (lambda d: d.assign(purchase=np.where(d.arm == "control", 0, d.purchase)), "purchase", "no customer"),
 ])
 def test_bad_input_raises_one_line_data_error(shop, change, column, pattern):

@@ -178,7 +178,7 @@ def test_drop_missing_counts_and_warns(shop):
     res = decompose(data, drop_missing=True, **KW)
     assert dict(res.provenance.rows_dropped) == {"missing arm": 3, "missing revenue": 5}
     assert res.provenance.rows_used == len(data) - 8
-    assert any(d.name == "rows_dropped" and d.status is Status.WARN for d in res.diagnostics)
+    assert any(d.name == "rows_dropped" and d.status is Status.INFO for d in res.diagnostics)
 
 
 @pytest.mark.parametrize(("change", "column", "pattern"), [
@@ -186,7 +186,7 @@ def test_drop_missing_counts_and_warns(shop):
     (lambda d: d.assign(orders=d.orders.where(d.index != 0, -2)), "orders", "negative"),
     (lambda d: d.assign(revenue=d.revenue.where(d.orders > 0, 5.0)), "revenue", "0 orders"),
     (lambda d: d.assign(revenue=d.revenue.astype(str)), "revenue", "numeric"),
-    (lambda d: d.drop(columns="orders"), "orders", "not in the data"),
+    (lambda d: d.drop(columns="orders"), "orders", "not found in the data"),
     (lambda d: d.assign(arm="control"), "arm", "treatment arm"),
     (lambda d: d.assign(arm=d.arm.replace({"control": "ctl"})), "arm", "not found"),
 ])

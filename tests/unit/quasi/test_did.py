@@ -191,7 +191,7 @@ def test_drop_missing_counts_and_warns():
     d.loc[[2, 50], "y"] = np.nan
     res = did(d, outcome="y", time="period", treatment="treated", unit="unit", drop_missing=True)
     assert res.provenance.rows_dropped == {"missing y": 2}
-    assert {x.name: x.status for x in res.diagnostics}["rows_dropped"] is Status.WARN
+    assert {x.name: x.status for x in res.diagnostics}["rows_dropped"] is Status.INFO
 
 
 def test_dates_as_periods():

@@ -145,7 +145,7 @@ def test_missing_values_fail_or_are_dropped_and_counted(sharp):
     res = rd(df, outcome="y", running="x", cutoff=0.0, drop_missing=True)
     assert res.provenance.rows_dropped == {"missing y": 5}
     assert res.provenance.rows_used == len(df) - 5
-    assert any(d.name == "rows_dropped" and d.status is Status.WARN for d in res.diagnostics)
+    assert any(d.name == "rows_dropped" and d.status is Status.INFO for d in res.diagnostics)
 
 
 def test_bad_settings_raise_method_error(sharp):

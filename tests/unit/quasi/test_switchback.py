@@ -245,7 +245,7 @@ def test_bad_settings_and_missing_values(clean):
     assert err.value.column == "orders"
     res = switchback(holes, **KW, slice="slice", drop_missing=True)
     assert res.provenance.rows_dropped == {"missing orders": 2}
-    assert {d.name: d for d in res.diagnostics}["rows_dropped"].status == "warn"
+    assert {d.name: d for d in res.diagnostics}["rows_dropped"].status == "info"
 
 
 # --- the generator -----------------------------------------------------------------------------
