@@ -369,14 +369,17 @@ def _diagnostics(moderate: ScenarioOutcome, loaded: LoadedResult) -> tuple[Diagn
                  f"the {moderate.name!r} scenario loses money in {p:.0%} of the draws of the effect"))
     diags = [loss]
     if loaded.verdict is not None:
-        failed = loaded.verdict.status is Status.FAIL
-        diags.append(Diagnostic(
-            name="source_verdict", value=float(failed), threshold=0.0,
-            status=Status.WARN if failed else Status.OK,
-            message=(f"the saved {loaded.kind} analysis failed its own checks: the measured effect itself "
-                     "is not trustworthy, so neither is its projection" if failed else
-                     f"the saved {loaded.kind} analysis's own verdict was "
-                     f"{loaded.verdict.status.value.upper()}")))
+        # the projection is only as good as the effect: it carries the source's own status
+        source = Status.worst([loaded.verdict.status])
+        message = {
+            Status.OK: f"the saved {loaded.kind} analysis passed its own checks (verdict PASS)",
+            Status.WARN: f"the saved {loaded.kind} analysis's own checks gave verdict WARN: "
+                         "read its reasons before acting on this projection",
+            Status.FAIL: f"the saved {loaded.kind} analysis failed its own checks (verdict FAIL): "
+                         "the measured effect is not trustworthy, so neither is its projection",
+        }[source]
+        diags.append(Diagnostic(name="source_verdict", value=float(source is not Status.OK),
+                                threshold=0.0, status=source, message=message))
     return tuple(diags)
 
 

@@ -54,12 +54,15 @@ def recommendation(analysis: Any) -> tuple[str, str]:
     the verdict of the measured effect (rule: roll out when P(loss) <= 5% and the effect's own
     verdict is not FAIL; hold when P(loss) >= 50%; otherwise test further or roll out in stages)."""
     mod = analysis.scenario(analysis.moderate)
-    source_failed = any(d.name == "source_verdict" and Status(d.status) is not Status.OK
-                        for d in analysis.diagnostics)
+    source = Status.worst(d.status for d in analysis.diagnostics if d.name == "source_verdict")
     p = mod.prob_loss
-    if source_failed:
-        return "fail", ("Do not decide on this number yet: the measured effect did not pass its own "
+    if source is Status.FAIL:
+        return "fail", ("Do not decide on this number yet: the measured effect failed its own "
                         "checks. Fix the measurement (see its report), then project again.")
+    if source is Status.WARN:
+        return "warn", ("Do not roll out on this number alone: the measured effect's own verdict "
+                        "is WARN. Read its reasons; the projection below assumes the effect holds "
+                        f"(in the {mod.name} scenario the chance of a loss is {fmt.share(p, 0)}).")
     if p <= LOSS_GO:
         return "ok", (f"Roll out: in the {mod.name} scenario the chance of losing money is "
                       f"{fmt.share(p, 0)} and the median profit is {_money(mod.profit_p50)}.")

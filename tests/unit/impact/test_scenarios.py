@@ -155,13 +155,18 @@ def test_loss_warning_and_its_negative_control():
     assert safe.verdict.status is Status.OK
 
 
-def test_a_failed_source_verdict_warns():
-    out = project(_result(3.0, 0.5, status=Status.FAIL), customers=1000)
+@pytest.mark.parametrize(("source", "word"), [(Status.OK, "PASS"), (Status.WARN, "WARN"),
+                                             (Status.FAIL, "FAIL")])
+def test_the_projection_follows_the_source_verdict_and_says_so(source, word):
+    from truelift.report.project import recommendation
+
+    out = project(_result(3.0, 0.5, status=source), customers=1000)
     diag = {d.name: d for d in out.diagnostics}["source_verdict"]
-    assert diag.status is Status.WARN and "not trustworthy" in diag.message
-    assert out.verdict.status is Status.WARN
-    ok = project(_result(3.0, 0.5, status=Status.OK), customers=1000)
-    assert {d.name: d for d in ok.diagnostics}["source_verdict"].status is Status.OK
+    assert diag.status is source and f"verdict {word}" in diag.message  # badge == its text
+    assert out.verdict.status is source
+    status, sentence = recommendation(out)
+    assert status == {"PASS": "ok", "WARN": "warn", "FAIL": "fail"}[word]
+    assert sentence.startswith("Roll out") == (source is Status.OK)
 
 
 @pytest.mark.parametrize("kwargs, err, what", [
