@@ -60,3 +60,20 @@ def test_a_projection_never_says_roll_out_on_a_warn_or_fail_source(cases):
     assert {d.name: d for d in warn.diagnostics}["source_verdict"].status is Status.WARN
     status, sentence = recommendation(warn)
     assert status != "ok" and not sentence.startswith("Roll out")
+
+
+BADGE = re.compile(r'<span class="tl-badge ([^"]*)">([^<]*)</span>')
+SECTION = re.compile(r'<section class="tl-verdict ?([^"]*)"')
+
+
+@pytest.mark.parametrize("name", [*ENTRIES, "project of a WARN observe"])
+def test_every_html_badge_is_styled_and_says_its_status(cases, name):
+    html = cases[name]._repr_html_()
+    styled = {"ok": "PASS", "info": "INFO", "warn": "WARN", "fail": "FAIL"}
+    badges = BADGE.findall(html)
+    for cls, text in badges:
+        assert cls in styled, f"badge class {cls!r} has no style (text {text!r})"
+        if text.strip() in styled.values():  # a status word must be its own colour
+            assert text.strip() == styled[cls], (cls, text)
+    for cls in SECTION.findall(html):
+        assert cls in styled or cls == "", f"verdict section class {cls!r} has no style"

@@ -58,7 +58,7 @@ from truelift.experiment.group_sequential import (
     drift_for_power,
     fixed_drift,
 )
-from truelift.schema import Analysis, Provenance
+from truelift.schema import Analysis, Diagnostic, Provenance, Status, Verdict
 from truelift.schema.values import _ToDict
 
 METRICS: tuple[str, ...] = ("proportion", "mean")
@@ -149,6 +149,77 @@ class Plan(Analysis):
     sequential: SequentialPlan | None
     notes: tuple[str, ...]
     provenance: Provenance
+    diagnostics: tuple[Diagnostic, ...] = ()
+    verdict: Verdict | None = None
+
+
+POWER_WARN = 0.8
+"""Below this power a plan is WARN: the conventional minimum (Cohen 1988, *Statistical Power
+Analysis for the Behavioral Sciences*, ch. 2)."""
+POWER_FAIL = 0.5
+"""Below this power a plan is FAIL: the test is more likely to miss an effect of the MDE than to
+find it, so running it as planned is not worth its traffic."""
+MIN_EVENTS = 10
+"""Fewest expected events and non-events per arm of a proportion for the z-test's normal
+approximation (the usual ``n p >= 10`` and ``n (1 - p) >= 10`` rule): below it, WARN."""
+MIN_DAYS = 7
+"""A test shorter than a week is WARN: weekday and weekend users differ, so run whole weeks
+(Kohavi, Tang & Xu 2020, *Trustworthy Online Controlled Experiments*)."""
+
+
+def plan_diagnostics(*, metric: str, baseline: float, mde: float, power: float,
+                     power_target: float | None, n_per_arm: Sequence[int],
+                     duration_days: int | None) -> tuple[Diagnostic, ...]:
+    """The checks of a plan: its power, the z-test's normal approximation (proportions) and
+    its duration (see :data:`POWER_WARN`, :data:`POWER_FAIL`, :data:`MIN_EVENTS`,
+    :data:`MIN_DAYS` for the thresholds and where they come from)."""
+    out = []
+    status = (Status.OK if power >= POWER_WARN - 1e-12 else
+              Status.WARN if power >= POWER_FAIL else Status.FAIL)
+    what = ("the power asked for" if power_target is not None and power >= power_target - 1e-9
+            else "the power this plan has")
+    message = {
+        Status.OK: f"{what}, {power:.0%}, is at least the conventional {POWER_WARN:.0%}",
+        Status.WARN: f"the test finds an effect of the MDE only {power:.0%} of the time (below "
+                     f"the conventional {POWER_WARN:.0%}): a real effect may well be missed",
+        Status.FAIL: f"the test finds an effect of the MDE only {power:.0%} of the time: it is "
+                     "more likely to miss the effect than to find it; plan more users or a larger MDE",
+    }[status]
+    out.append(Diagnostic(name="power", value=power, threshold=POWER_WARN, status=status,
+                          message=message))
+    if metric == "proportion":
+        rates = [baseline, min(max(baseline + mde, 0.0), 1.0)]
+        events = min(min(n * p, n * (1.0 - p)) for n in n_per_arm for p in rates)
+        ok = events >= MIN_EVENTS
+        out.append(Diagnostic(
+            name="expected_events", value=events, threshold=MIN_EVENTS,
+            status=Status.OK if ok else Status.WARN,
+            message=(f"every arm expects at least {events:,.0f} events and non-events, enough "
+                     "for the z-test's normal approximation" if ok else
+                     f"an arm expects only {events:,.1f} events or non-events (fewer than "
+                     f"{MIN_EVENTS}): the z-test's normal approximation is poor; plan more users")))
+    if duration_days is not None:
+        ok = duration_days >= MIN_DAYS
+        out.append(Diagnostic(
+            name="duration", value=float(duration_days), threshold=MIN_DAYS,
+            status=Status.OK if ok else Status.WARN,
+            message=(f"the test runs {duration_days} days, at least a full week" if ok else
+                     f"the test runs only {duration_days} day{'' if duration_days == 1 else 's'}: "
+                     "weekday and weekend users "
+                     "differ, so run at least a full week")))
+    return tuple(out)
+
+
+def plan_verdict(diagnostics: Sequence[Diagnostic]) -> Verdict:
+    """The worst status of the plan's checks, with a headline in the words of a plan."""
+    base = Verdict.from_diagnostics(tuple(diagnostics), subject="Plan")
+    headline = {
+        Status.OK: "Plan: PASS. The test has the power it needs and every check is within its "
+                   "threshold.",
+        Status.WARN: "Plan: WARN. The test can run, but read the reasons below first.",
+        Status.FAIL: "Plan: FAIL. Do not run this test as planned; the reasons are below.",
+    }[Status(base.status)]
+    return Verdict(status=base.status, headline=headline, reasons=base.reasons)
 
 
 # --------------------------------------------------------------------------- fixed-horizon power
@@ -339,6 +410,9 @@ def plan(metric: str = "proportion", *, baseline: float, sd: float | None = None
     n_total = int(sum(n_arms))
     duration = None if daily_traffic is None else math.ceil(n_total / daily_traffic - 1e-9)
 
+    diags = plan_diagnostics(metric=test.metric, baseline=float(baseline), mde=float(d),
+                             power=float(powers[weakest]), power_target=target, n_per_arm=n_arms,
+                             duration_days=duration)
     seq_plan = None
     if seq_kind is not None:
         seq_plan = _sequential_plan(test, seq_kind, seq_looks, sided, d, powers[weakest],
@@ -368,7 +442,8 @@ def plan(metric: str = "proportion", *, baseline: float, sd: float | None = None
         daily_traffic=None if daily_traffic is None else float(daily_traffic),
         duration_days=duration, sequential=seq_plan, notes=tuple(notes),
         provenance=Provenance(truelift_version=__version__, parameters=params, seed=None,
-                              rows_read=0, rows_used=0, source="plan"))
+                              rows_read=0, rows_used=0, source="plan"),
+        diagnostics=diags, verdict=plan_verdict(diags))
 
 
 def _sequential_plan(test: _Test, kind: str, looks: int, sided: int, d: float, power: float,

@@ -459,7 +459,18 @@ def plan_view(plan: Any) -> dict[str, Any]:
         "sequential": seq,
         "notes": list(plan.notes),
         "provenance": provenance_rows(plan),
+        **_plan_verdict(plan),
     }
+
+
+def _plan_verdict(plan: Any) -> dict[str, Any]:
+    """The plan's verdict for the fronts: status, its label, its headline and the reasons."""
+    v = plan.verdict
+    if v is None:  # a plan saved before plans had a verdict
+        return {"status": None, "status_label": "", "verdict_headline": "", "reasons": []}
+    status = Status(v.status)
+    return {"status": status.value, "status_label": STATUS_LABEL[status],
+            "verdict_headline": v.headline, "reasons": reasons(plan)}
 
 
 def _plan_headline(plan: Any, row: dict[str, str]) -> str:

@@ -352,7 +352,13 @@ def _plan(plan: Any) -> Any:
 
     v = exp_view.plan_view(plan)
     r = v["row"]
-    parts: list[Any] = [_panel(Text(v["headline"]), f"truelift plan: solved for {v['solved_label']}")]
+    title = f"truelift plan: solved for {v['solved_label']}"
+    if v["status"]:
+        parts: list[Any] = [_verdict_panel(
+            {"status": v["status"], "status_label": v["status_label"],
+             "headline": v["verdict_headline"], "sentences": [v["headline"]]}, title, v["reasons"])]
+    else:
+        parts = [_panel(Text(v["headline"]), title)]
     cols: list[str | tuple[str, str]] = [("metric", "left"), "baseline", "MDE", "MDE relative",
                                          "alpha / comparison", "power", "n per arm", "total",
                                          "duration"]

@@ -212,3 +212,26 @@ def test_errors_are_one_line_method_errors(kwargs, match):
     with pytest.raises(MethodError, match=match) as err:
         plan(**kwargs)
     assert "\n" not in str(err.value)
+
+
+def test_a_plan_has_a_verdict_from_its_power_events_and_duration():
+    import truelift as tl
+    from truelift.experiment.plan import MIN_DAYS, MIN_EVENTS, POWER_FAIL, POWER_WARN
+    from truelift.schema import Status
+
+    solved = tl.plan(baseline=0.1, mde=0.01)  # solved for n at 80% power: nothing to flag
+    assert solved.verdict.status is Status.OK and POWER_WARN == 0.8
+    assert {d.name: d.status for d in solved.diagnostics} == {"power": Status.OK,
+                                                              "expected_events": Status.OK}
+    weak = tl.plan(baseline=0.1, mde=0.01, n_per_arm=6_000)  # power about 0.43
+    assert POWER_FAIL > weak.power > 0.3 and weak.verdict.status is Status.FAIL
+    middling = tl.plan(baseline=0.1, mde=0.01, n_per_arm=11_000)
+    assert POWER_FAIL < middling.power < POWER_WARN and middling.verdict.status is Status.WARN
+    rare = tl.plan(baseline=0.001, n_per_arm=2_000)  # 2 expected conversions per arm
+    events = {d.name: d for d in rare.diagnostics}["expected_events"]
+    assert events.status is Status.WARN and events.value < MIN_EVENTS
+    short = tl.plan(baseline=0.1, mde=0.02, daily_traffic=10_000)
+    assert {d.name: d for d in short.diagnostics}["duration"].value < MIN_DAYS
+    assert short.verdict.status is Status.WARN and "full week" in " ".join(short.verdict.reasons)
+    means = tl.plan("mean", baseline=10.0, sd=5.0, mde=0.5)
+    assert "expected_events" not in {d.name for d in means.diagnostics}
