@@ -414,6 +414,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reuse-peers", type=Path, default=None,
                         help="take the peers' rows from this earlier raw JSON instead of rerunning "
                              "them (they do not depend on truelift's code); the report says so")
+    parser.add_argument("--from-json", type=Path, default=None,
+                        help="write the section from this earlier raw JSON (its rows and meta) "
+                             "without running anything")
     parser.add_argument("--worker", choices=METHODS, help=argparse.SUPPRESS)
     parser.add_argument("--instance", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--estimand", choices=ESTIMANDS, help=argparse.SUPPRESS)
@@ -422,6 +425,13 @@ def main(argv: list[str] | None = None) -> None:
         worker(args.worker, args.instance, args.estimand)
         return
 
+    if args.from_json is not None:
+        saved = json.loads(args.from_json.read_text())
+        body = report(saved["rows"], saved["meta"])
+        if not args.no_write:
+            _results.write_section(SECTION, body)
+        print(body)
+        return
     instances = [int(s) for s in args.instances.split(",") if s.strip()]
     methods = [s.strip() for s in args.methods.split(",") if s.strip()]
     unknown = set(methods) - set(METHODS)

@@ -43,6 +43,21 @@ def _table(title: str | None, columns: Sequence[str | tuple[str, str]],
     return table
 
 
+class _Fit:
+    """``wide`` when it fits the console's width, else ``narrow`` (chosen when it is printed:
+    a one-row table of many numbers reads better as label/value pairs than with its numbers
+    cut to "24…")."""
+
+    def __init__(self, wide: Any, narrow: Any) -> None:
+        self.wide, self.narrow = wide, narrow
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        from rich.measure import Measurement
+
+        need = Measurement.get(console, options.update(width=10_000), self.wide).maximum
+        yield self.wide if need <= options.max_width else self.narrow
+
+
 def _kv(rows: Sequence[tuple[str, str]]) -> Any:
     from rich.table import Table
     from rich.text import Text
@@ -364,7 +379,9 @@ def _plan(plan: Any) -> Any:
                                          "duration"]
     row = [r["metric"], r["baseline"], r["mde"], r["mde_relative"], r["alpha_per_comparison"], r["power"],
            r["n_per_arm"], r["n_total"], r["duration"]]
-    body: list[Any] = [_table(None, cols, [row], compact=True, no_wrap=True)]
+    names = [c if isinstance(c, str) else c[0] for c in cols]
+    body: list[Any] = [_Fit(_table(None, cols, [row], compact=True, no_wrap=True),
+                            _kv(list(zip(names, row, strict=True))))]
     facts = [("test", f"{r['sided']}, alpha = {r['alpha']}, {v['variants']}, {v['correction']}"),
              ("arms", ", ".join(f"{a['arm']} {a['share']} ({a['n']})" for a in v["arms"]))]
     if r["sd"] != "—":
