@@ -72,7 +72,9 @@ def _stderr() -> Any:
 
 def _error(message: str) -> typer.Exit:
     """Print ``error: message`` on one line of stderr; return the exit to raise."""
-    _stderr().print("error: " + " ".join(str(message).split()), markup=False)
+    from truelift.report.terminal import printable
+
+    _stderr().print("error: " + " ".join(printable(message).split()), markup=False)
     return typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -186,10 +188,15 @@ def _refuse_overwriting_inputs(inputs: Sequence[Any], outputs: dict[str, Path | 
         except (OSError, TypeError, ValueError):
             return False
 
-    for flag, out in outputs.items():
+    given = [(flag, Path(out)) for flag, out in outputs.items() if out is not None]
+    for flag, out in given:
         for src in inputs:
-            if out is not None and same(src, Path(out)):
+            if same(src, out):
                 raise BadInput(f"{flag} {out} is an input of this run; refusing to overwrite it")
+    for i, (flag, out) in enumerate(given):
+        for other, out2 in given[i + 1:]:
+            if out.resolve() == out2.resolve():
+                raise BadInput(f"{flag} and {other} name the same file {out}; give each its own")
 
 
 def _render(analysis: Any, *, quiet: bool, report: Path | None, json: Path | None,
@@ -302,6 +309,8 @@ def observe(
                                 replace=not no_replacement, exact=exact_cols)
         if export_matches is not None and not any(not isinstance(m, str) for m in methods):
             raise BadInput("--export-matches needs the method match (e.g. --method match or all)")
+        _refuse_overwriting_inputs((file,), {"--report": report, "--json": json,
+                                             "--export-matches": export_matches})
         analysis = _observe(
             quiet, data=str(file), treatment=treatment, outcomes=_names(outcome),
             covariates=_names(covariates), categorical=_names(categorical),
@@ -355,11 +364,13 @@ def _run(quiet: bool, entry: Callable[..., Any], **kwargs: Any) -> Any:
         analysis = entry(progress=progress, **kwargs)
     if not quiet:
         from truelift.errors import TrueliftWarning
+        from truelift.report.terminal import printable
 
         err = _stderr()
         for w in caught:
             if issubclass(w.category, TrueliftWarning):
-                err.print("warning: " + " ".join(str(w.message).split()), markup=False)
+                err.print("warning: " + " ".join(printable(str(w.message)).split()),
+                          markup=False)
     return analysis
 
 
@@ -408,6 +419,7 @@ def readout(
     from truelift.experiment.readout import readout as run_readout
 
     try:
+        _refuse_overwriting_inputs((file,), {"--report": report, "--json": json})
         analysis = _run(
             quiet, run_readout, data=str(file), variant=variant, control=parse_label(control),
             metrics=list(metric), guardrails=list(guardrail or []), covariates=parse_cuped(cuped),
@@ -526,6 +538,8 @@ def uplift(
     try:
         from truelift.hte.analysis import uplift as run_uplift
 
+        _refuse_overwriting_inputs((file,), {"--report": report, "--json": json,
+                                             "--scores": scores})
         analysis = _run(
             quiet, run_uplift, data=str(file), treatment=treatment, outcome=_names(outcome),
             covariates=_names(covariates), control=parse_label(control), learner=learner, base=base,

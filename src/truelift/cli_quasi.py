@@ -34,7 +34,12 @@ def _go(entry: Callable[..., Any], *, quiet: bool, report: Path | None, json: Pa
     return the analysis."""
     import warnings
 
+    # the files this run reads (the data, or a saved result for project), never overwritten
+    inputs = [kwargs[k] for k in ("data", "result") if isinstance(kwargs.get(k), str | os.PathLike)]
     try:
+        from truelift.cli import _refuse_overwriting_inputs
+
+        _refuse_overwriting_inputs(inputs, {"--report": report, "--json": json})
         with _progress(not quiet) as progress, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             if "progress" in inspect.signature(entry).parameters:
@@ -46,8 +51,10 @@ def _go(entry: Callable[..., Any], *, quiet: bool, report: Path | None, json: Pa
 
             for w in caught:
                 if issubclass(w.category, TrueliftWarning):
-                    _stderr().print("warning: " + " ".join(str(w.message).split()), markup=False)
-        inputs = [v for v in kwargs.values() if isinstance(v, str | os.PathLike)]
+                    from truelift.report.terminal import printable
+
+                    _stderr().print("warning: " + " ".join(printable(str(w.message)).split()),
+                                    markup=False)
         _render(analysis, quiet=quiet, report=report, json=json, inputs=inputs)
     except TrueliftError as exc:
         raise _error(str(exc)) from None

@@ -67,7 +67,7 @@ def missing_column(col: str, available: Sequence[Any]) -> DataError:
 
 def check_columns(available: Sequence[Any], wanted: Sequence[str]) -> None:
     """:func:`missing_column` for the first wanted column that is not available."""
-    have = {str(a) for a in available}
+    have = set(available)
     for col in wanted:
-        if str(col) not in have:
+        if col not in have:  # exact: a column labelled 1 is not the column "1"
             raise missing_column(col, available)

@@ -45,9 +45,8 @@ def test_a_badge_is_the_status_its_own_text_reports(cases, name):
 @pytest.mark.parametrize("name", [*ENTRIES, "project of a WARN observe"])
 def test_the_verdict_is_the_worst_of_the_diagnostics(cases, name):
     analysis = cases[name]
-    verdict = getattr(analysis, "verdict", None)
-    if verdict is None:
-        pytest.skip(f"{name} has no verdict yet (issue 13: a plan gets one too)")
+    verdict = analysis.verdict
+    assert verdict is not None, f"{name} has no verdict"
     diags = list(getattr(analysis, "diagnostics", ()))
     assert verdict.status is Status.worst(d.status for d in diags)
     assert set(WORDS.findall(verdict.headline)) == {LABEL[verdict.status]}

@@ -89,3 +89,30 @@ def test_escape_sequences_in_labels_never_reach_the_terminal():
     assert not any(ord(c) < 32 and c != "\n" for c in plain)
     # the saved result keeps the label exactly; only the terminal is protected
     assert r.to_dict()["arms"][1]["label"] == hostile
+
+
+def test_error_lines_that_quote_the_data_carry_no_control_characters(tmp_path):
+    rng = np.random.default_rng(2)
+    n = 300
+    data = tmp_path / "data.csv"
+    pd.DataFrame({"t": rng.integers(0, 2, n), "y": rng.normal(size=n),
+                  "re\x1b]0;owned\x07v\u202e": rng.normal(size=n)}).to_csv(data, index=False)
+    res = CliRunner().invoke(app, ["observe", str(data), "--treatment", "t", "--outcome", "rev",
+                                   "--covariates", "y", "--method", "ipw", "--no-refute"])
+    assert res.exit_code == 2
+    assert "\x1b" not in res.stderr and "\x07" not in res.stderr and "\u202e" not in res.stderr
+    assert "not found in the data" in res.stderr
+
+
+def test_two_outputs_may_not_name_one_file(tmp_path):
+    rng = np.random.default_rng(3)
+    n = 300
+    data = tmp_path / "data.csv"
+    pd.DataFrame({"t": rng.integers(0, 2, n), "y": rng.normal(size=n),
+                  "x": rng.normal(size=n)}).to_csv(data, index=False)
+    out = tmp_path / "out.txt"
+    res = CliRunner().invoke(app, ["observe", str(data), "--treatment", "t", "--outcome", "y",
+                                   "--covariates", "x", "--method", "ipw", "--no-refute",
+                                   "--report", str(out), "--json", str(out), "--quiet"])
+    assert res.exit_code == 2 and "name the same file" in res.stderr
+    assert not out.exists()  # refused before anything ran or was written

@@ -63,8 +63,10 @@ def test_a_plan_at_80_columns_shows_every_number_whole():
     from truelift.report.terminal import render_text
 
     plan = tl.plan(baseline=0.1, mde=0.01, n_per_arm=3_000, daily_traffic=2_000)
-    for width in (80, 120):
+    for width, wide in ((80, False), (120, True)):
         text = render_text(plan, width=width)
         assert "…" not in text and max(map(len, text.splitlines())) <= width
         for number in ("24.4%", "3,000", "6,000", "+1.0 pp", "+10.0%", "3 days"):
             assert number in text, (width, number)
+        # the one-row table where it fits, label/value pairs where it does not
+        assert ("MDE relative  alpha / comparison" in text) is wide, width

@@ -17,4 +17,6 @@ def test_long_column_lists_are_cut_and_non_string_labels_are_named():
     assert str(missing_column("x", cols)).endswith("c11, ...)")
     with pytest.raises(DataError, match="column 3: not found"):
         check_columns([1, 2], [3])
-    check_columns(["a", 1], ["a", "1"])  # labels compare as text
+    check_columns(["a", 1], ["a", 1])
+    with pytest.raises(DataError, match="column '1': not found"):  # exact, not as text
+        check_columns(["a", 1], ["1"])

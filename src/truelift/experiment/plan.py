@@ -179,10 +179,10 @@ def plan_diagnostics(*, metric: str, baseline: float, mde: float, power: float,
     what = ("the power asked for" if power_target is not None and power >= power_target - 1e-9
             else "the power this plan has")
     message = {
-        Status.OK: f"{what}, {power:.0%}, is at least the conventional {POWER_WARN:.0%}",
-        Status.WARN: f"the test finds an effect of the MDE only {power:.0%} of the time (below "
+        Status.OK: f"{what}, {power:.1%}, is at least the conventional {POWER_WARN:.0%}",
+        Status.WARN: f"the test finds an effect of the MDE only {power:.1%} of the time (below "
                      f"the conventional {POWER_WARN:.0%}): a real effect may well be missed",
-        Status.FAIL: f"the test finds an effect of the MDE only {power:.0%} of the time: it is "
+        Status.FAIL: f"the test finds an effect of the MDE only {power:.1%} of the time: it is "
                      "more likely to miss the effect than to find it; plan more users or a larger MDE",
     }[status]
     out.append(Diagnostic(name="power", value=power, threshold=POWER_WARN, status=status,

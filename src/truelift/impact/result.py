@@ -5,7 +5,7 @@ under its own kind (``"impact"``): estimates (each a complete :class:`~truelift.
 the assumptions in plain words (``identification``), diagnostics and a verdict, named tables,
 the data behind each figure and notes; the same fronts render both. ``design`` names the analysis:
 ``"revenue"`` (decomposition), ``"funnel"``, ``"ltv"``. Figures use the kinds of
-:data:`truelift.quasi.result.FIGURE_KINDS` (a funnel is ``"bars"``, a retention curve
+:data:`truelift.schema.FIGURE_KINDS` (a funnel is ``"bars"``, a retention curve
 ``"series"``).
 """
 

@@ -14,7 +14,7 @@ A :class:`QuasiAnalysis` holds, for one design and one outcome:
 * ``tables`` (:class:`Table`): named tables the fronts print as they are (event-time
   coefficients, donor weights, placebo results, covariate balance, ...);
 * ``figures`` (:class:`Figure`): the numbers behind each figure, by figure ``kind`` (see
-  :data:`FIGURE_KINDS`); the fronts only draw them;
+  :data:`truelift.schema.FIGURE_KINDS`); the fronts only draw them;
 * ``notes``: plain sentences the reader needs (e.g. why TWFE and the robust estimator differ).
 
 Everything is a frozen value, complete when built; no field points back to data or a model.

@@ -59,7 +59,7 @@ def recommendation(analysis: Any) -> tuple[str, str]:
     if source is Status.FAIL:
         return "fail", ("Do not decide on this number yet: the measured effect failed its own "
                         "checks. Fix the measurement (see its report), then project again.")
-    if source is Status.WARN:
+    if source is Status.WARN and p < LOSS_STOP:  # a likely loss says "hold" whatever the source
         return "warn", ("Do not roll out on this number alone: the measured effect's own verdict "
                         "is WARN. Read its reasons; the projection below assumes the effect holds "
                         f"(in the {mod.name} scenario the chance of a loss is {fmt.share(p, 0)}).")

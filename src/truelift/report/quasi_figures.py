@@ -1,7 +1,7 @@
 """Figures of the quasi-experiment report: one drawing function per figure kind.
 
 Each function takes a :class:`~truelift.quasi.result.Figure` (its ``data`` holds the numbers; see
-:data:`truelift.quasi.result.FIGURE_KINDS`) and returns an inline SVG string made by
+:data:`truelift.schema.FIGURE_KINDS`) and returns an inline SVG string made by
 :func:`truelift.report.figures._svg`. Nothing here computes a statistic.
 
 * ``event_study``: estimates by event time with intervals, one colour per series, 0 and the

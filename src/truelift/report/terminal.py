@@ -467,8 +467,16 @@ RENDERERS: dict[str, Callable[[Any], Any]] = {"observational": _observational, "
 """Analysis kind -> function returning its rich renderable."""
 
 
-_CONTROL = {c: None for c in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)) if c != 0x0A}
-"""Every C0 control but the newline, DEL and the C1 controls: removed from what is printed."""
+_CONTROL = {c: None for c in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0),
+                              *range(0x202A, 0x202F), *range(0x2066, 0x206A)) if c != 0x0A}
+"""Every C0 control but the newline, DEL, the C1 controls and the bidirectional overrides and
+isolates (which can make a label read backwards): removed from what is printed."""
+
+
+def printable(text: str) -> str:
+    """``text`` without control characters (see :class:`_Sanitized`): for one-line messages
+    that quote the user's data, e.g. an error naming a column."""
+    return str(text).translate(_CONTROL)
 
 
 class _Sanitized:

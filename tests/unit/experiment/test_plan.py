@@ -233,5 +233,8 @@ def test_a_plan_has_a_verdict_from_its_power_events_and_duration():
     short = tl.plan(baseline=0.1, mde=0.02, daily_traffic=10_000)
     assert {d.name: d for d in short.diagnostics}["duration"].value < MIN_DAYS
     assert short.verdict.status is Status.WARN and "full week" in " ".join(short.verdict.reasons)
+    just_below = tl.plan(baseline=0.1, mde=0.01, n_per_arm=14_700)  # power 0.7986
+    power = {d.name: d for d in just_below.diagnostics}["power"]
+    assert power.status is Status.WARN and "79.9%" in power.message
     means = tl.plan("mean", baseline=10.0, sd=5.0, mde=0.5)
     assert "expected_events" not in {d.name for d in means.diagnostics}

@@ -167,6 +167,12 @@ def test_the_projection_follows_the_source_verdict_and_says_so(source, word):
     status, sentence = recommendation(out)
     assert status == {"PASS": "ok", "WARN": "warn", "FAIL": "fail"}[word]
     assert sentence.startswith("Roll out") == (source is Status.OK)
+    # a likely loss is "do not roll out" whatever the source's verdict (never milder on a WARN)
+    losing = project(_result(-3.0, 0.5, status=source), customers=1000)
+    if source is not Status.FAIL:
+        assert recommendation(losing) == recommendation(
+            project(_result(-3.0, 0.5, status=Status.OK), customers=1000))
+    assert recommendation(losing)[0] == "fail"
 
 
 @pytest.mark.parametrize("kwargs, err, what", [
