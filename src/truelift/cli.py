@@ -382,11 +382,11 @@ def readout(
                                          show_default=False)],
     metric: Annotated[list[str], typer.Option("--metric", help="Primary metric: a column (0/1 = "
                                               "proportion, else mean) or NAME=NUM/DEN for a ratio; "
-                                              "repeat.", show_default=False)],
+                                              "repeat or comma separated.", show_default=False)],
     control: Annotated[str | None, typer.Option(help="Label of the control arm (tried as int, then "
                                                 "float, else text). [default: control]")] = None,
     guardrail: Annotated[list[str] | None, typer.Option(help="Guardrail metric (same forms); "
-                                                        "repeat.")] = None,
+                                                        "repeat or comma separated.")] = None,
     cuped: Annotated[list[str] | None, typer.Option(help="CUPED pre-period covariates: METRIC:COV[,COV] "
                                                     "or COV[,COV] for every metric; repeat.")] = None,
     segment: Annotated[list[str] | None, typer.Option(help="Segment column; repeat or comma "
@@ -422,7 +422,7 @@ def readout(
         _refuse_overwriting_inputs((file,), {"--report": report, "--json": json})
         analysis = _run(
             quiet, run_readout, data=str(file), variant=variant, control=parse_label(control),
-            metrics=list(metric), guardrails=list(guardrail or []), covariates=parse_cuped(cuped),
+            metrics=_names(metric), guardrails=_names(guardrail), covariates=parse_cuped(cuped),
             segments=_names(segment), funnel=_names(funnel), time=time, unit=unit,
             expected_split=parse_split(split), alpha=alpha, correction=correction, family=family,
             relative=relative, sequential=sequential, horizon=horizon, bayes=not no_bayes,

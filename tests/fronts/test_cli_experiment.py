@@ -101,3 +101,22 @@ def test_demo_readout_runs(cli, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "Known truth of the generator" in proc.stdout and html.exists()
     assert cli("demo", "--kind", "nope").returncode == 2
+
+
+def test_metric_flags_take_comma_lists_like_every_multi_value_flag(test_parquet, tmp_path):
+    from typer.testing import CliRunner
+
+    from truelift.cli import app
+
+    def lifts(*args):
+        out = tmp_path / "r.json"
+        res = CliRunner().invoke(app, ["readout", str(test_parquet), "--variant", "variant",
+                                       "--control", "control", "--no-bayes", "--quiet",
+                                       "--json", str(out), *args])
+        assert res.exit_code == 0, res.output
+        return sorted((x["metric"], x["role"]) for x in json.loads(out.read_text())["lifts"])
+
+    repeated = lifts("--metric", "purchased", "--metric", "revenue",
+                     "--guardrail", "ctr=clicks/impressions")
+    commas = lifts("--metric", "purchased,revenue", "--guardrail", "ctr=clicks/impressions")
+    assert repeated == commas and len({m for m, _ in commas}) == 3
