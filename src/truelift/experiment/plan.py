@@ -479,6 +479,14 @@ def _sequential_note(kind: str, looks: int) -> str:
             "times the inflation factor.")
 
 
+def _check_number(name: str, value: Any) -> None:
+    """A one-line error when ``value`` is given but is not a real number (e.g. the text "0.1")."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise MethodError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
+
+
 def _validate(metric: str, baseline: float, sd: float | None, mde: float | None, relative: bool,
               n_per_arm: Any, power: float | None, alpha: float, variants: int,
               split: Sequence[float] | None, sided: int, correction: str,
@@ -487,6 +495,15 @@ def _validate(metric: str, baseline: float, sd: float | None, mde: float | None,
                                                   float | None, list[str]]:
     if metric not in METRICS:
         raise MethodError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
+    for name, value in (("baseline", baseline), ("sd", sd), ("mde", mde), ("power", power),
+                        ("alpha", alpha), ("daily_traffic", daily_traffic),
+                        ("variance_reduction", variance_reduction)):
+        _check_number(name, value)
+    for value in (n_per_arm if isinstance(n_per_arm, (list, tuple)) else [n_per_arm]):
+        if value is not None and (isinstance(value, bool)
+                                  or not isinstance(value, (int, float, np.integer, np.floating))):
+            raise MethodError(f"n_per_arm must be a number of users (or one per arm), got "
+                              f"{value!r} ({type(value).__name__})")
     if not math.isfinite(baseline):
         raise MethodError(f"baseline must be finite, got {baseline!r}")
     if metric == "proportion":

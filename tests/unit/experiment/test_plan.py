@@ -238,3 +238,18 @@ def test_a_plan_has_a_verdict_from_its_power_events_and_duration():
     assert power.status is Status.WARN and "79.9%" in power.message
     means = tl.plan("mean", baseline=10.0, sd=5.0, mde=0.5)
     assert "expected_events" not in {d.name for d in means.diagnostics}
+
+
+@pytest.mark.parametrize(("kwargs", "name"), [
+    (dict(baseline="0.1", mde=0.01), "baseline"),
+    (dict(baseline=0.1, mde="0.01"), "mde"),
+    (dict(baseline=0.1, mde=0.01, alpha="0.05"), "alpha"),
+    (dict(baseline=0.1, mde=0.01, daily_traffic="100"), "daily_traffic"),
+    (dict(baseline=0.1, n_per_arm="100"), "n_per_arm"),
+    (dict(baseline=0.1, n_per_arm=[100, "x"]), "n_per_arm"),
+    (dict(baseline=True, mde=0.01), "baseline"),
+])
+def test_text_where_a_number_belongs_is_one_line_naming_the_argument(kwargs, name):
+    with pytest.raises(MethodError, match=f"^{name} must be a number") as err:
+        plan(**kwargs)
+    assert "\n" not in str(err.value)
