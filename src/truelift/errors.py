@@ -71,3 +71,27 @@ def check_columns(available: Sequence[Any], wanted: Sequence[str]) -> None:
     for col in wanted:
         if col not in have:  # exact: a column labelled 1 is not the column "1"
             raise missing_column(col, available)
+
+
+def check_frame_columns(columns: Any, wanted: Sequence[str]) -> None:
+    """The checks of a DataFrame's column labels at the door, each a one-line :class:`DataError`:
+    MultiIndex columns, labels that are not text, a wanted column that appears more than once,
+    a wanted column that is missing (with the closest name)."""
+    if getattr(columns, "nlevels", 1) > 1:
+        raise DataError(None, "the columns are a MultiIndex; flatten them first, e.g. "
+                              "df.columns = ['_'.join(map(str, c)) for c in df.columns]")
+    labels = list(columns)
+    for label in labels:
+        if not isinstance(label, str):
+            raise DataError(None, f"column labels must be text; {label!r} is of type "
+                                  f"{type(label).__name__}: rename them, e.g. "
+                                  "df.columns = df.columns.astype(str)")
+    counts: dict[str, int] = {}
+    for label in labels:
+        counts[label] = counts.get(label, 0) + 1
+    for col in wanted:
+        if counts.get(col, 0) > 1:
+            raise DataError(col, f"appears {counts[col]} times among the columns; column names "
+                                 "must be unique")
+    check_columns(labels, wanted)
+

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from truelift.errors import DataError, check_columns
+from truelift.errors import DataError, check_columns, check_frame_columns
 
 _READERS = {".csv": "read_csv", ".tsv": "read_csv", ".parquet": "read_parquet",
             ".pq": "read_parquet"}
@@ -37,7 +37,7 @@ def read_columns(source: Any, columns: Sequence[str]) -> dict[str, pd.Series]:
     """
     columns = list(dict.fromkeys(columns))
     if isinstance(source, pd.DataFrame):
-        check_columns([str(c) for c in source.columns], columns)
+        check_frame_columns(source.columns, columns)
         return {c: source[c] for c in columns}
     if isinstance(source, (str, os.PathLike)):
         return _read_file(Path(source), columns)

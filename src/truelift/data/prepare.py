@@ -20,6 +20,9 @@ from truelift.data.moments import covariance
 from truelift.errors import DataError, DataWarning, RoleError
 
 MAX_LEVELS = 100
+MAX_ABS = 1e150
+"""Outcomes larger than this in absolute value are refused: their squares (variances, influence
+functions) would overflow a float (1.8e308)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -237,6 +240,11 @@ def prepare(
     level_labels: dict[str, tuple[Any, ...]] = {}
     dropped_cov: dict[str, str] = {}
     for col in roles.covariates:
+        kind = frame[col].dtype
+        if (pd.api.types.is_datetime64_any_dtype(kind) or pd.api.types.is_timedelta64_dtype(kind)
+                or isinstance(kind, pd.PeriodDtype)) and col not in roles.categorical:
+            raise DataError(col, f"a covariate of dates or times ({kind}); convert it to a "
+                                 "number (e.g. days since a date) or name it categorical")
         series = frame[col].to_numpy()
         if not all_kept:
             series = series[keep]
@@ -354,6 +362,10 @@ def _outcome(series: pd.Series, col: str) -> np.ndarray:
     n_inf = int(np.isinf(vals).sum())
     if n_inf:
         raise DataError(col, f"has {n_inf} infinite value(s); outcomes must be finite")
+    big = float(np.max(np.abs(vals), initial=0.0))
+    if big > MAX_ABS:
+        raise DataError(col, f"values up to {big:.3g} are too large to square and sum in floating "
+                             "point; rescale it (e.g. to thousands or millions)")
     return vals
 
 

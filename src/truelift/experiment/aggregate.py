@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from truelift.errors import DataError, TrueliftError, check_columns
+from truelift.errors import DataError, TrueliftError, check_columns, check_frame_columns
 from truelift.experiment.cells import Cells, from_sums
 
 
@@ -141,7 +141,7 @@ def _missing_error(column: str, count: int) -> DataError:
 def _pandas(frame: Any, request: Request) -> Aggregated:
     import pandas as pd
 
-    check_columns([str(c) for c in frame.columns], _needed(request))
+    check_frame_columns(frame.columns, _needed(request))
     rows_read = len(frame)
     data = {}
     for col in request.variables:

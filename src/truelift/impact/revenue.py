@@ -60,9 +60,9 @@ def check_frame(data: Any, columns: Sequence[str]) -> pd.DataFrame:
     """``data`` must be a DataFrame holding every column of ``columns``."""
     if not isinstance(data, pd.DataFrame):
         raise DataError(None, f"data must be a pandas DataFrame, got {type(data).__name__}")
-    from truelift.errors import check_columns
+    from truelift.errors import check_frame_columns
 
-    check_columns(list(data.columns), list(columns))
+    check_frame_columns(data.columns, list(columns))
     return data
 
 
