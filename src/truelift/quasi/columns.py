@@ -46,18 +46,23 @@ def numeric_frame(raw: dict[str, pd.Series], numeric: list[str], cluster: str | 
 
 
 def read_periods(t: pd.Series, column: str) -> pd.Series:
-    """The time column as numbers or dates: numeric and datetime columns as they are, anything else
-    parsed as dates. A missing period or an unreadable one fails naming ``column``."""
+    """The time column as numbers or dates: numeric and datetime columns as they are; text must
+    be ISO 8601 dates (``2024-03-04``, ``2024-03-04T10:00``). Text such as ``03/04/2024`` is
+    refused rather than guessed (March 4 or April 3?): convert the column with ``pd.to_datetime``
+    and an explicit ``format`` first. A missing or unreadable period fails naming ``column``."""
     if t.isna().any():
         raise DataError(column, f"{int(t.isna().sum())} rows have a missing period")
     if pd.api.types.is_numeric_dtype(t) or pd.api.types.is_datetime64_any_dtype(t):
         return t
     try:
-        with warnings.catch_warnings():  # "could not infer format": parsed one by one, still right
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            return pd.to_datetime(t)
+            return pd.to_datetime(t, format="ISO8601")
     except (ValueError, TypeError):
-        raise DataError(column, "the period must be numeric or a date") from None
+        example = next((v for v in t.tolist() if isinstance(v, str)), t.iloc[0])
+        raise DataError(column, f"the period must be numeric or an ISO 8601 date (2024-03-04); got "
+                                f"{example!r}: convert it first, e.g. pd.to_datetime(df[{column!r}], "
+                                "format='%d/%m/%Y')") from None
 
 
 __all__ = ["numeric_frame", "read_periods"]

@@ -200,3 +200,15 @@ def test_dates_as_periods():
     d = d.assign(day=day).drop(columns="period")
     res = did(d, outcome="y", time="day", treatment="treated", unit="unit")
     assert res.figure("series").data["marker"] == "2024-01-05"
+
+
+def test_text_dates_must_be_iso_8601_not_guessed():
+    import pandas as pd
+
+    from truelift.errors import DataError
+    from truelift.quasi.columns import read_periods
+
+    iso = read_periods(pd.Series(["2024-03-04", "2024-04-03"]), "day")
+    assert [d.month for d in iso] == [3, 4]
+    with pytest.raises(DataError, match="column 'day': the period must be numeric or an ISO 8601"):
+        read_periods(pd.Series(["03/04/2024", "04/03/2024"]), "day")  # March 4 or April 3?

@@ -47,7 +47,7 @@ def test_missing_outcome_fails_or_is_dropped_and_counted() -> None:
     (lambda df: df.assign(d=0), "d", "nothing to compare"),
     (lambda df: pd.concat([df, df.iloc[[0]]]), "t", "duplicate"),
     (lambda df: df.assign(y="x"), "y", "not numeric"),
-    (lambda df: df.assign(t="not a date"), "t", "numeric or a date"),
+    (lambda df: df.assign(t="not a date"), "t", "numeric or an ISO 8601 date"),
 ])
 def test_bad_panels_fail_with_one_line_naming_the_column(change, column: str, match: str) -> None:
     with pytest.raises(DataError, match=match) as err:
