@@ -51,11 +51,19 @@ class _Fit:
     def __init__(self, wide: Any, narrow: Any) -> None:
         self.wide, self.narrow = wide, narrow
 
-    def __rich_console__(self, console: Any, options: Any) -> Any:
+    def _pick(self, console: Any, options: Any) -> Any:
         from rich.measure import Measurement
 
         need = Measurement.get(console, options.update(width=10_000), self.wide).maximum
-        yield self.wide if need <= options.max_width else self.narrow
+        return self.wide if need <= options.max_width else self.narrow
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        yield self._pick(console, options)
+
+    def __rich_measure__(self, console: Any, options: Any) -> Any:
+        from rich.measure import Measurement
+
+        return Measurement.get(console, options, self._pick(console, options))
 
 
 def _kv(rows: Sequence[tuple[str, str]]) -> Any:
