@@ -381,9 +381,14 @@ def report(rows: list[dict], meta: dict) -> str:
              "verdict status; models = `nuisance_models` of the provenance (the models chosen) or, "
              "when it has none, the settings asked for (`outcome_model`); src = a hash of "
              "`src/truelift/**/*.py` when the row ran (others edit the library concurrently).", "",
+             *(["- The reused rows' wall and CPU times were measured in their own run, on that "
+                "run's machine: compare speeds only between rows of one run."]
+               if meta.get("reused") else []), "",
              "Summary per method and estimand (seed 0):", "", *summary(rows), "",
-             "The default over seeds 0-9 (the split's share of the answer):", "",
-             *split_table(rows), "",
+             *((["The default over seeds 0-9 (the split's share of the answer):", "",
+                 *split_table(rows), ""]) if any("seeds" in r for r in rows) else
+               ["The default over seeds 1-9 was not rerun this time (`--methods truelift`); "
+                "the last such table is in this file's history.", ""]),
              "Every row:", "", *table(rows)]
     notes = []
     for r in rows:
