@@ -167,8 +167,21 @@ def _run_one(job: tuple[str, int, argparse.Namespace]) -> tuple[str, dict]:
     return design, replicate(design, rep, args)
 
 
+def _combine(old: dict, new: dict) -> dict:
+    """One replication's records from two runs (e.g. the ATT in one chunk, the ATE in another):
+    the per-estimand fields are merged, the later run winning on a clash."""
+    out = dict(old)
+    for key in ("values", "seconds", "errors", "nuisance", "cpu_seconds"):
+        out[key] = {**old.get(key, {}), **new.get(key, {})}
+    out["warnings"] = int(old.get("warnings", 0)) + int(new.get("warnings", 0))
+    out["warning_texts"] = sorted(set(old.get("warning_texts", ())) |
+                                  set(new.get("warning_texts", ())))
+    return out
+
+
 def _load_chunks(paths: list[str]) -> tuple[dict[str, list[dict]], list[str], float]:
-    """Merge saved runs (``--out`` pickles): replications keyed by rep, a later file wins."""
+    """Merge saved runs (``--out`` pickles): replications keyed by rep; a rep in several files
+    (other estimands) has its records combined, a later file winning on a clash."""
     merged: dict[str, dict[int, dict]] = {}
     notes, wall = [], 0.0
     for path in paths:
@@ -177,7 +190,9 @@ def _load_chunks(paths: list[str]) -> tuple[dict[str, list[dict]], list[str], fl
         wall += float(saved["wall"])
         counts = []
         for design, results in saved["results"].items():
-            merged.setdefault(design, {}).update({r["rep"]: r for r in results})
+            reps = merged.setdefault(design, {})
+            for r in results:
+                reps[r["rep"]] = _combine(reps[r["rep"]], r) if r["rep"] in reps else r
             counts.append(f"{design} reps {min(r['rep'] for r in results)}-"
                           f"{max(r['rep'] for r in results)}" if results else f"{design} none")
         notes.append(f"`{path}`: {', '.join(counts)}; wall {float(saved['wall']):.0f} s "
