@@ -200,12 +200,9 @@ def _refuse_overwriting_inputs(inputs: Sequence[Any], outputs: dict[str, Path | 
 
 
 def _render(analysis: Any, *, quiet: bool, report: Path | None, json: Path | None,
-            export_matches: Path | None = None, scores: Path | None = None,
-            inputs: Sequence[Any] = ()) -> None:
-    """Print the summary, write the requested files (never over an input file of the run;
-    CSV exports with formula-like text neutralized)."""
-    _refuse_overwriting_inputs(inputs, {"--report": report, "--json": json,
-                                        "--export-matches": export_matches, "--scores": scores})
+            export_matches: Path | None = None, scores: Path | None = None) -> None:
+    """Print the summary, write the requested files (CSV exports with formula-like text
+    neutralized; each command has checked them against its inputs before running)."""
     if not quiet:
         _stdout().print(analysis)
     written: list[tuple[str, Path]] = []
@@ -318,8 +315,7 @@ def observe(
             propensity=propensity, trim=parse_trim(trim), level=level, seed=seed,
             drop_missing=drop_missing, refute=not no_refute, customers=customers,
             rollout=rollout)
-        _render(analysis, quiet=quiet, report=report, json=json, export_matches=export_matches,
-                inputs=(file,))
+        _render(analysis, quiet=quiet, report=report, json=json, export_matches=export_matches)
     except TrueliftError as exc:
         raise _error(str(exc)) from None
     _strict_exit(analysis, strict)
@@ -427,7 +423,7 @@ def readout(
             expected_split=parse_split(split), alpha=alpha, correction=correction, family=family,
             relative=relative, sequential=sequential, horizon=horizon, bayes=not no_bayes,
             dropna=dropna, seed=seed)
-        _render(analysis, quiet=quiet, report=report, json=json, inputs=(file,))
+        _render(analysis, quiet=quiet, report=report, json=json)
     except TrueliftError as exc:
         raise _error(str(exc)) from None
     _strict_exit(analysis, strict)
@@ -547,7 +543,7 @@ def uplift(
             max_customers=max_customers, max_spend=max_spend, segments=_names(segment),
             categorical=_names(categorical), id=id, folds=folds, level=level, seed=seed,
             drop_missing=drop_missing)
-        _render(analysis, quiet=quiet, report=report, json=json, scores=scores, inputs=(file,))
+        _render(analysis, quiet=quiet, report=report, json=json, scores=scores)
     except TrueliftError as exc:
         raise _error(str(exc)) from None
     _strict_exit(analysis, strict)

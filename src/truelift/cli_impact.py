@@ -63,7 +63,8 @@ def project(
         if brief is not None:
             from truelift.cli import _refuse_overwriting_inputs
 
-            _refuse_overwriting_inputs([str(result)], {"--brief": brief})
+            _refuse_overwriting_inputs([str(result)], {"--brief": brief, "--report": report,
+                                                       "--json": json})
     except TrueliftError as exc:
         raise _error(str(exc)) from None
     analysis = _go(run, quiet=quiet, report=report, json=json, strict=False, result=str(result),

@@ -55,7 +55,7 @@ def _go(entry: Callable[..., Any], *, quiet: bool, report: Path | None, json: Pa
 
                     _stderr().print("warning: " + " ".join(printable(str(w.message)).split()),
                                     markup=False)
-        _render(analysis, quiet=quiet, report=report, json=json, inputs=inputs)
+        _render(analysis, quiet=quiet, report=report, json=json)
     except TrueliftError as exc:
         raise _error(str(exc)) from None
     _strict_exit(analysis, strict)

@@ -16,6 +16,20 @@ from truelift.cli import app
 from truelift.report.export import FORMULA_START, neutralize, safe_frame, write_csv
 
 
+def _table_csv(tmp_path, seed: int, covariate: str = "x", n: int = 300):
+    """A small observational table on disk: 0/1 ``t``, numeric ``y`` and ``covariate``."""
+    rng = np.random.default_rng(seed)
+    data = tmp_path / "data.csv"
+    pd.DataFrame({"t": rng.integers(0, 2, n), "y": rng.normal(size=n),
+                  covariate: rng.normal(size=n)}).to_csv(data, index=False)
+    return data
+
+
+def _observe_cli(data, *args):
+    return CliRunner().invoke(app, ["observe", str(data), "--treatment", "t", "--method", "ipw",
+                                    "--no-refute", *args])
+
+
 @pytest.mark.parametrize("start", FORMULA_START)
 def test_formula_like_text_is_written_as_text(start):
     assert neutralize(f"{start}1+1") == f"'{start}1+1"
@@ -58,15 +72,9 @@ def test_the_cli_exports_of_matched_pairs_are_neutralized(tmp_path):
 
 @pytest.mark.parametrize("flag", ["--report", "--json"])
 def test_an_output_over_an_input_file_is_refused(tmp_path, flag):
-    rng = np.random.default_rng(1)
-    n = 400
-    data = tmp_path / "data.csv"
-    pd.DataFrame({"t": rng.integers(0, 2, n), "y": rng.normal(size=n),
-                  "x": rng.normal(size=n)}).to_csv(data, index=False)
+    data = _table_csv(tmp_path, seed=1, n=400)
     before = data.read_bytes()
-    res = CliRunner().invoke(app, ["observe", str(data), "--treatment", "t", "--outcome", "y",
-                                   "--covariates", "x", "--method", "ipw", "--no-refute", flag,
-                                   str(data), "--quiet"])
+    res = _observe_cli(data, "--outcome", "y", "--covariates", "x", flag, str(data), "--quiet")
     assert res.exit_code == 2
     lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and "is an input of this run; refusing to overwrite it" in lines[0]
@@ -92,27 +100,31 @@ def test_escape_sequences_in_labels_never_reach_the_terminal():
 
 
 def test_error_lines_that_quote_the_data_carry_no_control_characters(tmp_path):
-    rng = np.random.default_rng(2)
-    n = 300
-    data = tmp_path / "data.csv"
-    pd.DataFrame({"t": rng.integers(0, 2, n), "y": rng.normal(size=n),
-                  "re\x1b]0;owned\x07v\u202e": rng.normal(size=n)}).to_csv(data, index=False)
-    res = CliRunner().invoke(app, ["observe", str(data), "--treatment", "t", "--outcome", "rev",
-                                   "--covariates", "y", "--method", "ipw", "--no-refute"])
+    data = _table_csv(tmp_path, seed=2, covariate="re\x1b]0;owned\x07v\u202e")
+    res = _observe_cli(data, "--outcome", "rev", "--covariates", "y")
     assert res.exit_code == 2
     assert "\x1b" not in res.stderr and "\x07" not in res.stderr and "\u202e" not in res.stderr
     assert "not found in the data" in res.stderr
 
 
 def test_two_outputs_may_not_name_one_file(tmp_path):
-    rng = np.random.default_rng(3)
-    n = 300
-    data = tmp_path / "data.csv"
-    pd.DataFrame({"t": rng.integers(0, 2, n), "y": rng.normal(size=n),
-                  "x": rng.normal(size=n)}).to_csv(data, index=False)
+    data = _table_csv(tmp_path, seed=3)
     out = tmp_path / "out.txt"
-    res = CliRunner().invoke(app, ["observe", str(data), "--treatment", "t", "--outcome", "y",
-                                   "--covariates", "x", "--method", "ipw", "--no-refute",
-                                   "--report", str(out), "--json", str(out), "--quiet"])
+    res = _observe_cli(data, "--outcome", "y", "--covariates", "x", "--report", str(out),
+                       "--json", str(out), "--quiet")
     assert res.exit_code == 2 and "name the same file" in res.stderr
     assert not out.exists()  # refused before anything ran or was written
+
+
+def test_project_refuses_a_brief_over_its_report_or_its_input(tmp_path):
+    data = _table_csv(tmp_path, seed=4)
+    saved = tmp_path / "result.json"
+    assert _observe_cli(data, "--outcome", "y", "--covariates", "x", "--json", str(saved),
+                        "--quiet").exit_code == 0
+    out = tmp_path / "page.html"
+    for args, message in ((["--brief", str(out), "--report", str(out)], "name the same file"),
+                          (["--brief", str(saved)], "is an input of this run")):
+        res = CliRunner().invoke(app, ["project", str(saved), "--customers", "1000", *args,
+                                       "--quiet"])
+        assert res.exit_code == 2 and message in res.stderr, res.stderr
+    assert not out.exists() and saved.read_text().startswith("{")
