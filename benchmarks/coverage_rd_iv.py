@@ -44,7 +44,7 @@ def run(design: str, reps: int, n: int, seed0: int = 0) -> dict[str, dict[str, f
             data, tr = rd_data(n, effect=0.1, fuzzy=fuzzy, seed=seed)
             truth = tr.effect
             res = rd(data, outcome="y", running="x", cutoff=0.0, treatment="treated" if fuzzy else None)
-            e = res.estimate
+            e = res.estimate()
             est.setdefault(design, []).append((e.value, e.se, *e.ci))
             if not fuzzy:
                 x, y = data["x"].to_numpy(), data["y"].to_numpy()
@@ -58,7 +58,7 @@ def run(design: str, reps: int, n: int, seed0: int = 0) -> dict[str, dict[str, f
             data, tr = encouragement(n, late=0.05, complier_share=0.4, seed=seed)
             truth = tr.late
             res = iv(data, outcome="purchased", treatment="exposed", instrument="encouraged")
-            e = res.estimate
+            e = res.estimate()
             est.setdefault("iv_2sls", []).append((e.value, e.se, *e.ci))
             row = res.table("iv_stages").to_frame().set_index("stage").loc["OLS (naive)"]
             est.setdefault("naive OLS", []).append(

@@ -45,7 +45,7 @@ def child(tool: str, units: int, periods: int, seed: int) -> None:
         from truelift.quasi.did import did
 
         res = did(data, outcome="y", time="period", treatment="treated", unit="unit")
-        value, se = res.estimate.value, res.estimate.se
+        value, se = res.estimate().value, res.estimate().se
     else:
         import pyfixest as pf
 

@@ -52,7 +52,7 @@ def test_json_equals_to_dict(cli, demo_csv, tmp_path):
                   outcomes=["made_purchase", "revenue"], covariates=COVS.split(","),
                   method=["ipw", "regression"], seed=5, customers=200_000, rollout=0.25)
     got = json.loads(out.read_text(encoding="utf-8"))
-    assert got["schema_version"] == 1 and got["kind"] == "observational"
+    assert got["schema_version"] == 2 and got["kind"] == "observational"
     assert_same(got, json.loads(json.dumps(lib.to_dict())))
 
 

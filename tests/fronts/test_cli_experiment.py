@@ -35,7 +35,7 @@ def test_readout_json_equals_library(cli, test_parquet, tmp_path):
                      funnel=["viewed_product", "added_to_cart", "checked_out", "purchased"], time="day",
                      sequential="always-valid", horizon=6000)
     got = json.loads(out.read_text(encoding="utf-8"))
-    assert got["kind"] == "readout" and got["schema_version"] == 1
+    assert got["kind"] == "readout" and got["schema_version"] == 2
     assert_same(got, json.loads(json.dumps(lib.to_dict())))
 
 

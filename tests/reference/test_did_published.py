@@ -71,7 +71,7 @@ def test_organ_donations_matches_the_effect():
     o = organ_donations()
     o["treated"] = ((o["State"] == "California") & (o["Quarter_Num"] >= 4)).astype(int)
     res = did(o, outcome="Rate", time="Quarter_Num", treatment="treated", unit="State")
-    est = res.estimate
+    est = res.estimate()
     assert est.method == "twfe" and est.se_kind == "crv1"
     assert est.value == pytest.approx(ORGAN_TWFE, abs=TOL)
     ref = pf.feols("Rate ~ treated | State + Quarter_Num", data=o, vcov={"CRV1": "State"})

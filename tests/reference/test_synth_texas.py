@@ -55,8 +55,8 @@ def test_post_gap_matches_r_weights(texas, result) -> None:
     wide = texas.pivot(index="year", columns="statefip", values="bmprison")
     r_synth = sum(wide[s] * w for s, w in R_W.items()) / sum(R_W.values())
     r_gap = float((wide[48] - r_synth).loc[1994:].mean())
-    assert result.estimate.value == pytest.approx(r_gap, rel=0.03)
-    assert 15_000 < result.estimate.value < 35_000  # the Mixtape's gap figure: about 20-30 thousand
+    assert result.estimate().value == pytest.approx(r_gap, rel=0.03)
+    assert 15_000 < result.estimate().value < 35_000  # the Mixtape's gap figure: about 20-30 thousand
 
 
 def test_identical_to_pysyncon(texas, result) -> None:
@@ -79,5 +79,5 @@ def test_identical_to_pysyncon(texas, result) -> None:
 def test_placebo_ranks_texas_near_the_top(result) -> None:
     # Texas's post/pre RMSPE ratio ranks in the top 2 of 51 units (we find Wisconsin first,
     # with a tiny pre RMSPE); the p-value is therefore at most 2/51.
-    assert result.estimate.pvalue <= 2 / 51 + 1e-12
-    assert result.estimate.n_control == 50
+    assert result.estimate().pvalue <= 2 / 51 + 1e-12
+    assert result.estimate().n_control == 50

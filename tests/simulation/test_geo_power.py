@@ -62,8 +62,8 @@ def test_collapsed_did_equals_geo_twfe() -> None:
     est = geo(d, region="region", time="date", outcome="revenue", treatment="treated", start=g.truth.start)
     m = d.pivot(index="region", columns="date", values="revenue").to_numpy()
     tau, se, _ = _collapsed_did(m[:, 28:].mean(axis=1) - m[:, :28].mean(axis=1), arm)
-    assert est.estimate.value == pytest.approx(tau, rel=1e-9)
-    assert est.estimate.se == pytest.approx(se, rel=0.05)  # CRV1 small-sample factor and FE df
+    assert est.estimate().value == pytest.approx(tau, rel=1e-9)
+    assert est.estimate().se == pytest.approx(se, rel=0.05)  # CRV1 small-sample factor and FE df
 
 
 def test_plan_false_positive_rate_near_alpha(plan) -> None:

@@ -68,7 +68,7 @@ def _run() -> dict[str, np.ndarray]:
             z.setdefault(f"log {comp}", []).append((r[7] - math.log(truth.ratio["treatment"][comp])) / se)
         fun = funnel(data, variant="arm", control="control", stages=list(STAGES))
         final = truth.reach["treatment"][-1] - truth.reach["control"][-1]
-        z.setdefault("final-stage lift", []).append((fun.estimate.value - final) / fun.estimate.se)
+        z.setdefault("final-stage lift", []).append((fun.estimate().value - final) / fun.estimate().se)
         for k, est in enumerate(fun.estimates[1:]):
             true = truth.step["treatment"][k] - truth.step["control"][k]
             z.setdefault(f"step {STAGES[k]}", []).append((est.value - true) / est.se)

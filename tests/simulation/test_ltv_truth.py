@@ -28,7 +28,7 @@ def test_retention_and_ltv_recovered() -> None:
         assert np.all(np.abs(ret[f"retention {arm}"].to_numpy() - p_t) < 4 * se), arm
         assert abs(tab.loc[arm, "fitted retention"] - truth.retention[i]) < 0.01
         assert abs(tab.loc[arm, "total"] - truth.ltv(arm, 24, 0.01)) < 4 * tab.loc[arm, "se"], arm
-    e = res.estimate
+    e = res.estimate()
     assert abs(e.value - truth.incremental_ltv(24, 0.01)) < 4 * e.se
     # negative control: the observed window alone misses most of the true 24-period increment
     obs = res.estimates[1]
@@ -47,7 +47,7 @@ def test_incremental_ltv_ci_coverage() -> None:
         data, truth = subscription_test(1_000, 6, seed=1000 + seed)
         res = ltv(data, horizon=horizon, discount=disc, **ROLES)
         true = truth.incremental_ltv(horizon, disc)
-        hit += res.estimate.ci[0] <= true <= res.estimate.ci[1]
+        hit += res.estimate().ci[0] <= true <= res.estimate().ci[1]
         naive += res.estimates[1].ci[0] <= true <= res.estimates[1].ci[1]
     assert 0.88 <= hit / reps <= 0.99, hit / reps
     assert naive / reps < 0.5, naive / reps

@@ -26,7 +26,7 @@ def test_sharp_rd_coverage_and_naive_control():
     hits, values, naive_hits = 0, [], 0
     for seed in range(REPS):
         data, truth = rd_data(800, effect=0.1, seed=1000 + seed)
-        e = rd(data, outcome="y", running="x", cutoff=0.0).estimate
+        e = rd(data, outcome="y", running="x", cutoff=0.0).estimate()
         hits += e.ci[0] <= truth.effect <= e.ci[1]
         values.append(e.value)
         x, y = data["x"].to_numpy(), data["y"].to_numpy()
@@ -50,7 +50,7 @@ def test_fuzzy_rd_recovers_the_effect():
     reps = 40
     for seed in range(reps):
         data, truth = rd_data(1500, effect=0.1, fuzzy=True, seed=2000 + seed)
-        e = rd(data, outcome="y", running="x", cutoff=0.0, treatment="treated").estimate
+        e = rd(data, outcome="y", running="x", cutoff=0.0, treatment="treated").estimate()
         hits += e.ci[0] <= truth.effect <= e.ci[1]
         values.append(e.value)
     # 40 replications: binomial SE about 0.034; the band is about -3 SE
@@ -65,7 +65,7 @@ def test_iv_coverage_and_naive_control():
     for seed in range(reps):
         data, truth = encouragement(2000, late=0.05, complier_share=0.4, seed=3000 + seed)
         res = iv(data, outcome="purchased", treatment="exposed", instrument="encouraged")
-        e = res.estimate
+        e = res.estimate()
         hits += e.ci[0] <= truth.late <= e.ci[1]
         values.append(e.value)
         ols = res.table("iv_stages").to_frame().set_index("stage").loc["OLS (naive)"]

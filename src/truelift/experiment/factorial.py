@@ -33,7 +33,7 @@ from truelift.experiment.readout import _pairs, _resolve
 from truelift.experiment.srm import SampleRatio, sample_ratio
 from truelift.inference.multiplicity import holm
 from truelift.inference.normal import normal_ci, normal_pvalue
-from truelift.schema import Analysis, Diagnostic, Estimate, Provenance, Status, Verdict
+from truelift.schema import Analysis, Diagnostic, Estimate, Figure, Provenance, Status, Table, Verdict
 from truelift.schema.values import _ToDict
 
 
@@ -64,7 +64,7 @@ class Effect(_ToDict):
     pvalue_holm: float
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True, repr=False)
 class Factorial(Analysis):
     """Result of :func:`factorial`."""
 
@@ -82,6 +82,41 @@ class Factorial(Analysis):
     diagnostics: tuple[Diagnostic, ...]
     verdict: Verdict
     provenance: Provenance
+
+    def _title(self) -> str:
+        return f"Factorial test of {' x '.join(self.factors)}"
+
+    def _estimates(self) -> tuple[Estimate, ...]:
+        """Every main effect and interaction of every metric (``arm`` is the term)."""
+        return tuple(e.estimate if e.estimate.arm is not None
+                     else dataclasses.replace(e.estimate, arm=e.term) for e in self.effects)
+
+    def _tables(self) -> tuple[Table, ...]:
+        return (
+            Table(name="effects", title="Main effects and interactions",
+                  columns=("metric", "term", "contrast", "estimate", "ci_low", "ci_high", "p_value",
+                           "p_value_holm"),
+                  rows=tuple((e.metric, e.term, e.contrast, e.estimate.value, *e.estimate.ci,
+                              e.estimate.pvalue, e.pvalue_holm) for e in self.effects)),
+            Table(name="cells", title="Every cell of the design",
+                  columns=("metric", *self.factors, "users", "value", "se"),
+                  rows=tuple((c.metric, *map(str, c.levels), c.users, c.value, c.se)
+                             for c in self.cells)),
+            Table(name="sample_ratio", title="Sample ratio check",
+                  columns=("cell", "users", "planned_share", "observed_share"),
+                  rows=tuple((str(lab), n, e, o) for lab, n, e, o in zip(
+                      self.srm.labels, self.srm.observed, self.srm.expected_share,
+                      self.srm.observed_share, strict=True))),
+        )
+
+    def _figures(self) -> tuple[Figure, ...]:
+        return (Figure(name="effects", kind="bars", title="Main effects and interactions",
+                       data={"labels": [f"{e.metric} · {e.term}" for e in self.effects],
+                             "values": [e.estimate.value for e in self.effects],
+                             "lower": [e.estimate.ci[0] for e in self.effects],
+                             "upper": [e.estimate.ci[1] for e in self.effects],
+                             "groups": [e.metric for e in self.effects]},
+                       xlabel="metric and term", ylabel="effect"),)
 
     def effect(self, metric: str, term: str) -> Effect:
         """The effect ``term`` (e.g. ``"layout"`` or ``"layout x banner"``) of ``metric``."""
@@ -204,7 +239,8 @@ def _contrast(metric: Metric, term: str, label: str, weights: dict[tuple[Any, ..
                    ci=normal_ci(value, se, level), level=level, pvalue=normal_pvalue(value, se),
                    se_kind="cuped" if metric.covariates else "delta", n_treated=n_t, n_control=n_c,
                    mean_treated=float(sum(w * summ[c].value for c, w in weights.items() if w > 0)),
-                   baseline=float(-sum(w * summ[c].value for c, w in weights.items() if w < 0)))
+                   baseline=float(-sum(w * summ[c].value for c, w in weights.items() if w < 0)),
+                   arm=term)
     return Effect(metric=metric.name, term=term, contrast=label, estimate=est, pvalue_holm=1.0)
 
 

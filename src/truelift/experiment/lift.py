@@ -225,7 +225,8 @@ def _compare(metric: Metric, variant: Moments, control: Moments, *, variant_labe
         outcome=metric.name, estimand="ATE", method=test, value=value, se=se, ci=ci, level=level,
         pvalue=pvalue, se_kind="cuped" if has_cov else ("welch" if df is not None else
                                                         "unpooled" if plain_proportion else "delta"),
-        n_treated=n_t, n_control=n_c, mean_treated=mu_t, baseline=mu_c, relative=rel)
+        n_treated=n_t, n_control=n_c, mean_treated=mu_t, baseline=mu_c, relative=rel,
+        arm=str(variant_label))
     return Lift(metric=metric.name, kind=metric.kind, role=role, variant=variant_label,
                 control=control_label, estimate=estimate, control_value=c.value, variant_value=t.value,
                 df=df, cuped=cuped, relative_method=relative, higher_is_better=metric.higher_is_better)

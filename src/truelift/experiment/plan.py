@@ -58,7 +58,7 @@ from truelift.experiment.group_sequential import (
     drift_for_power,
     fixed_drift,
 )
-from truelift.schema import Analysis, Diagnostic, Provenance, Status, Verdict
+from truelift.schema import Analysis, Diagnostic, Estimate, Figure, Provenance, Status, Table, Verdict
 from truelift.schema.values import _ToDict
 
 METRICS: tuple[str, ...] = ("proportion", "mean")
@@ -105,7 +105,7 @@ class SequentialPlan(_ToDict):
     expected_days_h1: float | None
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True, repr=False)
 class Plan(Analysis):
     """Result of :func:`plan`: the inputs, the solved quantity and what it means in users and days.
 
@@ -151,6 +151,38 @@ class Plan(Analysis):
     provenance: Provenance
     diagnostics: tuple[Diagnostic, ...] = ()
     verdict: Verdict | None = None
+
+
+    def _title(self) -> str:
+        return f"Sample-size plan ({self.metric} metric, solved for {self.solved_for})"
+
+    def _estimates(self) -> tuple[Estimate, ...]:
+        """A plan estimates no effect: none."""
+        return ()
+
+    def _tables(self) -> tuple[Table, ...]:
+        out = [Table(name="arms", title="Users per arm",
+                     columns=("arm", "split", "users", "users_exact"),
+                     rows=tuple(zip(self.arms, self.split, self.n_per_arm, self.n_per_arm_exact,
+                                    strict=True))),
+               Table(name="power", title="Power of every comparison with control",
+                     columns=("variant", "power"),
+                     rows=tuple(zip(self.arms[1:], self.power_per_variant, strict=True)))]
+        b = self.sequential.boundaries if self.sequential is not None else None
+        if b is not None:
+            out.append(Table(name="boundaries", title="Stopping boundaries at every look",
+                             columns=("look", "information", "z", "alpha_spent", "nominal_p"),
+                             rows=tuple((k + 1, f, z, a, p) for k, (f, z, a, p) in enumerate(
+                                 zip(b.fractions, b.z, b.alpha_spent, b.nominal_p, strict=True)))))
+        return tuple(out)
+
+    def _figures(self) -> tuple[Figure, ...]:
+        b = self.sequential.boundaries if self.sequential is not None else None
+        if b is None:
+            return ()
+        return (Figure(name="boundaries", kind="series", title="Stopping boundary at every look",
+                       data={"x": list(b.fractions), "lines": {"|z| to stop": list(b.z)}},
+                       xlabel="information fraction", ylabel="|z| to stop"),)
 
 
 POWER_WARN = 0.8

@@ -23,7 +23,7 @@ from truelift.experiment.aggregate import Aggregated, Request, aggregate, is_dat
 from truelift.experiment.cells import Cells
 from truelift.experiment.metrics import Auto, Metric, Proportion, Ratio, check_metric_columns, resolve_metrics
 from truelift.inference.multiplicity import CORRECTIONS, benjamini_hochberg, holm
-from truelift.schema import Analysis, Diagnostic, Provenance, Status, Verdict
+from truelift.schema import Analysis, Diagnostic, Estimate, Figure, Provenance, Status, Table, Verdict
 from truelift.schema.values import _ToDict
 
 # The statistics modules (they import scipy.special) are imported inside ``readout``, while the
@@ -62,7 +62,7 @@ class MetricInfo(_ToDict):
     higher_is_better: bool
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True, repr=False)
 class Readout(Analysis):
     """Result of :func:`readout`. Renders in a notebook, the terminal, HTML and JSON.
 
@@ -97,27 +97,112 @@ class Readout(Analysis):
                 return lift
         raise KeyError(f"no lift for metric {metric!r} and variant {variant!r}")
 
-    def to_frame(self) -> Any:
-        """The lifts as a tidy pandas DataFrame (one row per metric x variant)."""
-        import pandas as pd
+    def _title(self) -> str:
+        return f"A/B test readout of {self.variant_column}"
 
-        rows = []
-        for lift in self.lifts:
-            est = lift.estimate
-            rel = est.relative
-            rows.append({
-                "metric": lift.metric, "role": lift.role, "kind": lift.kind, "variant": lift.variant,
-                "control_value": lift.control_value, "variant_value": lift.variant_value,
-                "lift": est.value, "se": est.se, "ci_low": est.ci[0], "ci_high": est.ci[1],
-                "relative": rel.value if rel else np.nan,
-                "relative_ci_low": rel.ci[0] if rel else np.nan,
-                "relative_ci_high": rel.ci[1] if rel else np.nan,
-                "pvalue": est.pvalue, "pvalue_holm": lift.pvalue_holm, "pvalue_bh": lift.pvalue_bh,
-                "significant": lift.significant, "test": est.method,
-                "variance_reduction": lift.cuped.variance_reduction if lift.cuped else np.nan,
-                "n_variant": est.n_treated, "n_control": est.n_control,
-            })
-        return pd.DataFrame(rows)
+    def _estimates(self) -> tuple[Estimate, ...]:
+        """One estimate per metric and variant (primary metrics first, then guardrails), each
+        with ``arm`` set to its variant."""
+        return tuple(_with_arm(lift.estimate, lift.variant) for lift in self.lifts)
+
+    def _tables(self) -> tuple[Table, ...]:
+        nan = float("nan")
+        out = [Table(
+            name="lifts", title="Lift of every metric and variant against control",
+            columns=("metric", "role", "kind", "variant", "control_value", "variant_value", "lift",
+                     "se", "ci_low", "ci_high", "relative", "relative_ci_low", "relative_ci_high",
+                     "p_value", "p_value_holm", "p_value_bh", "significant", "test",
+                     "variance_reduction", "n_variant", "n_control"),
+            rows=tuple((
+                lift.metric, lift.role, lift.kind, str(lift.variant), lift.control_value,
+                lift.variant_value, lift.estimate.value, lift.estimate.se, *lift.estimate.ci,
+                *((lift.estimate.relative.value, *lift.estimate.relative.ci)
+                  if lift.estimate.relative else (nan, nan, nan)),
+                lift.estimate.pvalue, lift.pvalue_holm, lift.pvalue_bh, lift.significant,
+                lift.estimate.method, lift.cuped.variance_reduction if lift.cuped else None,
+                lift.estimate.n_treated, lift.estimate.n_control) for lift in self.lifts)),
+            Table(name="arms", title="Arms", columns=("arm", "users", "planned_share", "control"),
+                  rows=tuple((str(a.label), a.users, a.planned_share, a.control) for a in self.arms)),
+            Table(name="sample_ratio", title="Sample ratio check",
+                  columns=("arm", "users", "planned_share", "observed_share"),
+                  rows=tuple((str(lab), n, e, o) for lab, n, e, o in zip(
+                      self.srm.labels, self.srm.observed, self.srm.expected_share,
+                      self.srm.observed_share, strict=True)))]
+        bayes = [(b.metric, a) for b in self.bayes if b.readout is not None for a in b.readout.arms]
+        if bayes:
+            out.append(Table(name="bayes", title="Bayesian readout: posterior of every arm",
+                             columns=("metric", "arm", "mean", "ci_low", "ci_high", "prob_best",
+                                      "expected_loss"),
+                             rows=tuple((m, str(a.label), a.mean, *a.ci, a.prob_best, a.expected_loss)
+                                        for m, a in bayes)))
+        for b in self.segments:
+            out.append(Table(
+                name=f"segments_{b.column}", title=f"Lift by {b.column}",
+                columns=("level", "metric", "variant", "lift", "ci_low", "ci_high", "relative",
+                         "p_value", "p_value_holm", "n_variant", "n_control"),
+                rows=tuple((str(x.level), x.lift.metric, str(x.lift.variant), x.lift.estimate.value,
+                            *x.lift.estimate.ci,
+                            x.lift.estimate.relative.value if x.lift.estimate.relative else None,
+                            x.lift.estimate.pvalue, x.pvalue_holm, x.lift.estimate.n_treated,
+                            x.lift.estimate.n_control) for x in b.lifts)))
+        if self.funnel:
+            out.append(Table(
+                name="funnel", title="Funnel: reach and step conversion by stage",
+                columns=("stage", "variant", "reach_control", "reach_variant", "reach_lift",
+                         "step_lift", "step_ci_low", "step_ci_high"),
+                rows=tuple((f.stage, str(f.variant), f.reach.control_value, f.reach.variant_value,
+                            f.reach.estimate.value,
+                            *((f.step.estimate.value, *f.step.estimate.ci) if f.step
+                              else (None, None, None))) for f in self.funnel)))
+        if self.sequential is not None and self.sequential.paths:
+            out.append(Table(
+                name="sequential", title="The readout at every look",
+                columns=("metric", "variant", "time", "users", "estimate", "ci_low", "ci_high",
+                         "cs_low", "cs_high", "p_value", "p_value_always_valid"),
+                rows=tuple((p.metric, str(p.variant), str(t), lk.n, lk.estimate, *lk.ci, *lk.cs,
+                            lk.pvalue_naive, lk.pvalue_always_valid)
+                           for p in self.sequential.paths
+                           for t, lk in zip(p.times, p.looks, strict=True))))
+        return tuple(out)
+
+    def _figures(self) -> tuple[Figure, ...]:
+        rows = [lift for lift in self.lifts if lift.estimate.relative is not None]
+        out = []
+        if rows:
+            out.append(Figure(
+                name="forest", kind="bars", title="Relative lift by metric",
+                data={"labels": [f"{lift.metric} · {lift.variant}" for lift in rows],
+                      "values": [lift.estimate.relative.value for lift in rows],
+                      "lower": [lift.estimate.relative.ci[0] for lift in rows],
+                      "upper": [lift.estimate.relative.ci[1] for lift in rows],
+                      "groups": [lift.metric for lift in rows]},
+                xlabel="metric and variant", ylabel="relative lift"))
+        for p in self.sequential.paths if self.sequential is not None else ():
+            if len(p.looks) < 2:
+                continue
+            out.append(Figure(
+                name=f"cumulative_{p.metric}_{p.variant}", kind="series",
+                title=f"{p.metric}: {p.variant} vs {self.control} over time",
+                data={"x": [t if isinstance(t, int | float) and not isinstance(t, bool) else str(t)
+                            for t in p.times],
+                      "lines": {"lift": [lk.estimate for lk in p.looks]},
+                      "band": {"line": "lift", "lower": [lk.cs[0] for lk in p.looks],
+                               "upper": [lk.cs[1] for lk in p.looks]}},
+                xlabel=str(self.sequential.time or "look"), ylabel="lift"))
+        if self.funnel:
+            out.append(Figure(
+                name="funnel", kind="bars", title="Reach of every funnel stage by arm",
+                data={"labels": [f"{f.stage} · {a}" for f in self.funnel
+                                 for a in (self.control, f.variant)],
+                      "values": [v for f in self.funnel
+                                 for v in (f.reach.control_value, f.reach.variant_value)],
+                      "groups": [f.stage for f in self.funnel for _ in (0, 1)]},
+                xlabel="stage and arm", ylabel="share reaching the stage"))
+        return tuple(out)
+
+
+def _with_arm(est: Estimate, arm: Any) -> Estimate:
+    return est if est.arm is not None else dataclasses.replace(est, arm=str(arm))
 
 
 def _names(value: str | Sequence[str] | None, what: str) -> tuple[str, ...]:

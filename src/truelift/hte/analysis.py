@@ -50,7 +50,7 @@ from truelift.inference.influence import covariance_from_influence
 from truelift.inference.normal import effect_from_means
 from truelift.nuisance.crossfit import default_folds, fold_ids
 from truelift.nuisance.folds import canonicalize
-from truelift.schema import Analysis, Diagnostic, Estimate, Provenance, Status, Verdict
+from truelift.schema import Analysis, Diagnostic, Estimate, Figure, Provenance, Status, Table, Verdict
 from truelift.schema.values import _ToDict
 
 Progress = Callable[[str, int, int], None]
@@ -109,7 +109,7 @@ class OutcomeUplift(_ToDict):
     best_arm_counts: Mapping[str, int]
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True, repr=False)
 class UpliftAnalysis(Analysis):
     """The result of :func:`uplift` (see the module docstring).
 
@@ -143,6 +143,84 @@ class UpliftAnalysis(Analysis):
         import pandas as pd
 
         return pd.DataFrame({k: np.asarray(v) for k, v in self._scores.items()})
+
+    def _title(self) -> str:
+        return f"Uplift and targeting: {self.treatment}"
+
+    def _estimates(self) -> tuple[Estimate, ...]:
+        """The cross-fitted AIPW average effect of every arm on every outcome (``arm`` set)."""
+        return tuple(a.ate if a.ate.arm is not None else dataclasses.replace(a.ate, arm=a.arm)
+                     for r in self.results for a in r.arms)
+
+    def _tables(self) -> tuple[Table, ...]:
+        arms = [a for r in self.results for a in r.arms]
+        out = [
+            Table(name="arms", title="Average effect and ranking quality of every arm",
+                  columns=("outcome", "arm", "ate", "ci_low", "ci_high", "learner_ate",
+                           "qini_coefficient", "auuc"),
+                  rows=tuple((a.outcome, a.arm, a.ate.value, *a.ate.ci, a.learner_ate,
+                              a.qini_coefficient, a.auuc) for a in arms)),
+            Table(name="groups", title="The four customer groups",
+                  columns=("outcome", "arm", "group", "customers", "share", "predicted",
+                           "observed", "se"),
+                  rows=tuple((a.outcome, a.arm, g.name, g.n, g.share, g.predicted, g.observed, g.se)
+                             for a in arms for g in a.groups.groups)),
+            Table(name="top", title="Observed uplift among the customers ranked highest",
+                  columns=("outcome", "arm", "top_share", "customers", "uplift", "se"),
+                  rows=tuple((a.outcome, a.arm, t.share, t.n, t.uplift, t.se)
+                             for a in arms for t in a.top)),
+            Table(name="calibration", title="Predicted against observed uplift by score group",
+                  columns=("outcome", "arm", "group", "customers", "predicted", "observed",
+                           "ci_low", "ci_high"),
+                  rows=tuple((a.outcome, a.arm, g.group, g.n, g.predicted, g.observed, *g.ci)
+                             for a in arms for g in a.calibration.groups)),
+            Table(name="importance", title="What drives the predicted effect",
+                  columns=("outcome", "arm", "covariate", "importance"),
+                  rows=tuple((a.outcome, a.arm, i.covariate, i.importance)
+                             for a in arms for i in a.importance)),
+        ]
+        if self.policy is not None:
+            out.append(Table(
+                name="policy", title="Profit of the targeting rule against alternatives",
+                columns=("policy", "against", "per_customer", "ci_low", "ci_high", "p_value",
+                         "total"),
+                rows=tuple((v.name, v.vs, v.value, *v.ci, v.pvalue, v.total)
+                           for v in self.policy.values)))
+        return tuple(out)
+
+    def _figures(self) -> tuple[Figure, ...]:
+        out = []
+        for r in self.results:
+            first = r.arms[0]
+            out.append(Figure(
+                name=f"qini_{r.outcome}", kind="series", title=f"Qini curve: {r.outcome}",
+                data={"x": [float(v) for v in first.qini.x],
+                      "lines": {**{a.arm: [float(v) for v in a.qini.values] for a in r.arms},
+                                "random": [float(v) for v in first.qini.random]}},
+                xlabel="share of customers targeted", ylabel="incremental outcome"))
+            for a in r.arms:
+                out.append(Figure(
+                    name=f"importance_{r.outcome}_{a.arm}", kind="bars",
+                    title=f"What drives the effect of {a.arm} on {r.outcome}",
+                    data={"labels": [i.covariate for i in a.importance],
+                          "values": [i.importance for i in a.importance]},
+                    xlabel="covariate", ylabel="importance"))
+                out.append(Figure(
+                    name=f"distribution_{r.outcome}_{a.arm}", kind="histogram",
+                    title=f"Predicted effect of {a.arm} on {r.outcome} across customers",
+                    data={"edges": list(a.distribution.edges),
+                          "counts": list(a.distribution.counts)},
+                    xlabel="predicted effect", ylabel="customers"))
+        if self.policy is not None:
+            c = self.policy.curve
+            out.append(Figure(
+                name="profit", kind="series", title="Incremental profit by share targeted",
+                data={"x": [float(v) for v in c.share],
+                      "lines": {"profit": [float(v) for v in c.values]},
+                      "band": {"line": "profit", "lower": [float(v) for v in c.lower],
+                               "upper": [float(v) for v in c.upper]}},
+                xlabel="share of customers targeted", ylabel="profit per customer"))
+        return tuple(out)
 
     def arm(self, outcome: str | None = None, arm: str | None = None) -> ArmUplift:
         """The results of one arm for one outcome (default: the first of each)."""
@@ -355,6 +433,7 @@ def _arm(settings: Any, prepared: Prepared, t: np.ndarray, y: np.ndarray, k: int
     score = tau[rows]
 
     ate = _ate(gamma[:, k], gamma[:, 0], out, level, int((t == k).sum()), int((t == 0).sum()))
+    ate = dataclasses.replace(ate, arm=str(arms[k]))
     qini = ev.qini_curve(yk, tk, score, bins=CURVE_BINS)
     upl = ev.uplift_curve(yk, tk, score, bins=CURVE_BINS)
     top = tuple(ev.uplift_at_k(yk, tk, score, s) for s in TOP_SHARES)

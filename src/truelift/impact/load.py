@@ -1,9 +1,9 @@
-"""Read a saved truelift result (the JSON of ``Analysis.to_dict()`` / ``truelift ... --json``).
+"""The named estimates of a saved truelift result, for ``project`` and the CLI.
 
-:func:`load_result` takes an analysis object, its ``to_dict()`` or the path of its JSON, checks
-that it is a truelift result of this :data:`~truelift.schema.SCHEMA_VERSION`, and rebuilds
-every :class:`~truelift.schema.Estimate` it holds exactly (every field, the
-:class:`~truelift.schema.Relative` lift and the estimate's diagnostics), each under a name:
+:func:`loaded_estimates` reads an analysis object, its ``to_dict()``, its JSON or the path of
+its JSON through :func:`truelift.load` (so every schema version ``load`` reads), and names every
+:class:`~truelift.schema.Estimate` the analysis holds (its ``estimate()`` accessor's list,
+exactly as saved), each under a name:
 
 * ``observational`` (``tl.observe``): ``"outcome / method / estimand"``, the primary method's
   estimates first, then the other methods, then the naive comparison;
@@ -15,22 +15,23 @@ every :class:`~truelift.schema.Estimate` it holds exactly (every field, the
 * ``factorial``: ``"metric / term"``; ``project`` (a saved rollout projection): the effect it
   projected.
 
-Nothing is re-estimated: the numbers are those saved. A JSON of another schema version, a JSON
-that is not a truelift result, or a kind that holds no estimates (``plan``, ``geo_plan``) raise a
-one-line :class:`~truelift.errors.DataError` or :class:`~truelift.errors.MethodError`.
+Nothing is re-estimated: the numbers are those saved. A JSON of a schema version ``load``
+cannot read, a JSON that is not a truelift result, or a kind that holds no estimates (``plan``,
+``geo_plan``) raise a one-line :class:`~truelift.errors.DataError` or
+:class:`~truelift.errors.MethodError`. :func:`load_result` is the deprecated name of this
+release's first form.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from truelift.errors import DataError, MethodError
-from truelift.schema import SCHEMA_VERSION, Diagnostic, Estimate, Relative, Verdict
+from truelift.schema import Analysis, Diagnostic, Estimate, Relative, Verdict
 from truelift.schema.values import _ToDict
 
 NO_ESTIMATES = ("plan", "geo_plan")
@@ -74,59 +75,77 @@ class LoadedResult(_ToDict):
                                  f"{', '.join(outcomes)} (or a full name: {'; '.join(self.estimates)})")
 
 
-def load_result(path_or_dict: Any) -> LoadedResult:
-    """Read a saved truelift result and rebuild its estimates (see the module docstring).
+def loaded_estimates(source: Any) -> LoadedResult:
+    """The named estimates of a saved (or live) analysis (see the module docstring).
 
     Args:
-        path_or_dict: an analysis object (anything with ``to_dict()`` and a ``kind``), the dict of
-            its ``to_dict()``, or the path (``str`` / ``os.PathLike``) of the JSON file.
+        source: an analysis object, the dict of its ``to_dict()``, a JSON string, or the path
+            (``str`` / ``os.PathLike``) of the JSON file: anything :func:`truelift.load` reads,
+            of any schema version it reads.
 
     Returns:
         A :class:`LoadedResult`.
     """
-    data, source = _read(path_or_dict)
-    if not isinstance(data, Mapping) or "schema_version" not in data or "kind" not in data:
-        raise DataError(None, f"{source}: not a truelift result (no 'schema_version' and 'kind' keys)")
-    version, kind = data["schema_version"], data["kind"]
-    if version != SCHEMA_VERSION:
-        raise DataError(None, f"{source}: schema_version {version!r} is not the supported "
-                              f"{SCHEMA_VERSION}; re-run the analysis with this truelift version")
-    if kind in NO_ESTIMATES or kind not in _EXTRACT:
-        raise MethodError(f"{source}: a saved {kind!r} result holds no effect estimates; use the result "
-                          f"of one of: {', '.join(_EXTRACT)}")
-    try:
-        pairs = _EXTRACT[kind](data)
-        verdict = _verdict(data["verdict"]) if data.get("verdict") is not None else None
-    except (KeyError, TypeError, ValueError, IndexError) as err:
-        problem = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise DataError(None, f"{source}: a malformed {kind!r} result ({problem})") from None
-    if not pairs:
-        raise MethodError(f"{source}: this saved {kind!r} result holds no estimates")
+    from truelift.saved import load
+
+    where = _where(source)
+    if isinstance(source, str | os.PathLike) and not (isinstance(source, str)
+                                                       and source.lstrip().startswith("{")):
+        if not os.path.isfile(os.fspath(source)):
+            raise DataError(None, f"no such result file: {os.fspath(source)}")
+    elif not isinstance(source, Mapping | str) and not hasattr(source, "to_dict"):
+        raise DataError(None, f"cannot read a result from a {type(source).__name__}; give an "
+                              "analysis, its to_dict() or the path of its JSON")
+    if hasattr(source, "to_dict") and not isinstance(source, Analysis):
+        source = source.to_dict()
+    analysis = load(source)
+    ests = analysis._estimates()
+    if not ests:
+        raise MethodError(f"{where}: a saved {analysis.kind!r} result holds no effect estimates; "
+                          f"use the result of one of: {', '.join(_WITH_ESTIMATES)}")
     estimates: dict[str, Estimate] = {}
-    for name, est in pairs:
+    for est in ests:
+        name = _name_of(analysis, est)
         key, k = name, 2
         while key in estimates:
             key, k = f"{name} #{k}", k + 1
         estimates[key] = est
-    return LoadedResult(kind=str(kind), source=source, estimates=estimates, verdict=verdict)
+    return LoadedResult(kind=analysis.kind, source=where, estimates=estimates,
+                        verdict=getattr(analysis, "verdict", None))
 
 
-def _read(obj: Any) -> tuple[Any, str]:
-    if isinstance(obj, Mapping):
-        return obj, "dict"
-    if isinstance(obj, str | os.PathLike):
-        path = os.fspath(obj)
-        if not os.path.isfile(path):
-            raise DataError(None, f"no such result file: {path}")
-        try:
-            with open(path, encoding="utf-8") as fh:
-                return json.load(fh), path
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            raise DataError(None, f"{path}: not a JSON file ({type(err).__name__})") from None
-    if hasattr(obj, "to_dict") and hasattr(obj, "kind"):
-        return obj.to_dict(), type(obj).__name__
-    raise DataError(None, f"cannot read a result from a {type(obj).__name__}; give an analysis, its "
-                          "to_dict() or the path of its JSON")
+def load_result(path_or_dict: Any) -> LoadedResult:
+    """Deprecated: use :func:`truelift.load` (the analysis itself, with ``estimate()``,
+    ``to_frame()``, ...). Kept for this release; returns the named estimates as before."""
+    import warnings
+
+    warnings.warn("truelift.load_result is deprecated; use truelift.load(path) and the "
+                  "result's estimate() / to_frame()", DeprecationWarning, stacklevel=2)
+    return loaded_estimates(path_or_dict)
+
+
+_WITH_ESTIMATES = ("observational", "readout", "uplift", "quasi", "impact", "factorial", "project")
+
+
+def _where(source: Any) -> str:
+    if isinstance(source, Mapping):
+        return "dict"
+    if isinstance(source, str) and source.lstrip().startswith("{"):
+        return "JSON"
+    if isinstance(source, str | os.PathLike):
+        return os.fspath(source)
+    return type(source).__name__
+
+
+def _name_of(analysis: Any, e: Estimate) -> str:
+    kind = analysis.kind
+    if kind in ("readout", "factorial"):
+        return f"{e.outcome} / {e.arm}"
+    if kind == "uplift":
+        return f"{e.outcome} / {e.arm} / {e.method} / {e.estimand}"
+    if kind == "project":
+        return str(analysis.estimate_name or _name(e))
+    return _name(e)
 
 
 def _f(x: Any) -> float:
@@ -168,46 +187,4 @@ def _name(e: Estimate) -> str:
     return f"{e.outcome} / {e.method} / {e.estimand}"
 
 
-Pairs = list[tuple[str, Estimate]]
-
-
-def _observational(d: Mapping[str, Any]) -> Pairs:
-    ests = [estimate_from_dict(x) for x in d["estimates"]]
-    primary = d.get("primary")
-    ordered = [e for e in ests if e.method == primary] + [e for e in ests if e.method != primary]
-    ordered += [estimate_from_dict(x) for x in d.get("naive") or ()]
-    return [(_name(e), e) for e in ordered]
-
-
-def _readout(d: Mapping[str, Any]) -> Pairs:
-    return [(f"{x['metric']} / {x['variant']}", estimate_from_dict(x["estimate"])) for x in d["lifts"]]
-
-
-def _uplift(d: Mapping[str, Any]) -> Pairs:
-    out: Pairs = []
-    for res in d["results"]:
-        for arm in res["arms"]:
-            e = estimate_from_dict(arm["ate"])
-            out.append((f"{e.outcome} / {arm['arm']} / {e.method} / {e.estimand}", e))
-    return out
-
-
-def _quasi(d: Mapping[str, Any]) -> Pairs:
-    return [(_name(e), e) for e in (estimate_from_dict(x) for x in d["estimates"])]
-
-
-def _factorial(d: Mapping[str, Any]) -> Pairs:
-    return [(f"{x['metric']} / {x['term']}", estimate_from_dict(x["estimate"])) for x in d["effects"]]
-
-
-def _project(d: Mapping[str, Any]) -> Pairs:
-    e = estimate_from_dict(d["estimate"])
-    return [(str(d.get("estimate_name") or _name(e)), e)]
-
-
-_EXTRACT: dict[str, Callable[[Mapping[str, Any]], Pairs]] = {
-    "observational": _observational, "readout": _readout, "uplift": _uplift, "quasi": _quasi,
-    "impact": _quasi, "factorial": _factorial, "project": _project,
-}
-
-__all__ = ["LoadedResult", "estimate_from_dict", "load_result"]
+__all__ = ["LoadedResult", "estimate_from_dict", "load_result", "loaded_estimates"]

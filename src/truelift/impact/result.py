@@ -17,7 +17,7 @@ from typing import ClassVar
 from truelift.quasi.result import Figure, QuasiAnalysis, Table, effect_estimate
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True, repr=False)
 class ImpactAnalysis(QuasiAnalysis):
     """An impact analysis (see the module docstring)."""
 

@@ -50,7 +50,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from truelift.errors import MethodError
-from truelift.impact.load import LoadedResult, load_result
+from truelift.impact.load import LoadedResult, loaded_estimates
 from truelift.impact.projection import estimand_is
 from truelift.quasi.result import Figure, Table
 from truelift.schema import Analysis, Diagnostic, Estimate, Provenance, Status, Verdict
@@ -125,11 +125,12 @@ class ScenarioOutcome(_ToDict):
     prob_target: float | None
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True, repr=False)
 class ScenarioAnalysis(Analysis):
     """The result of :func:`project` (see the module docstring).
 
-    ``estimate`` is the per-customer effect projected (named ``estimate_name`` in the source);
+    ``source_estimate`` is the per-customer effect projected (named ``estimate_name`` in the
+    source; ``estimate()`` returns it too);
     ``scenarios`` one :class:`ScenarioOutcome` each; ``moderate`` names the scenario of the
     tornado and of the loss diagnostic. Tables: ``"scenarios"``; figures: ``"cumulative_profit"``
     (fan) and ``"sensitivity"`` (tornado).
@@ -139,7 +140,7 @@ class ScenarioAnalysis(Analysis):
 
     outcome: str
     estimate_name: str
-    estimate: Estimate
+    source_estimate: Estimate
     source: str
     source_kind: str
     customers: int | float
@@ -167,12 +168,12 @@ class ScenarioAnalysis(Analysis):
                 return s
         raise KeyError(f"no scenario {name!r}; scenarios: {', '.join(s.name for s in self.scenarios)}")
 
-    def figure(self, name: str) -> Figure:
-        """The figure named ``name``."""
-        for f in self.figures:
-            if f.name == name:
-                return f
-        raise KeyError(f"no figure {name!r}; figures: {', '.join(f.name for f in self.figures)}")
+    def _title(self) -> str:
+        return f"Rollout scenarios for {self.outcome}"
+
+    def _estimates(self) -> tuple[Estimate, ...]:
+        """The effect that was projected (from the source analysis)."""
+        return (self.source_estimate,)
 
 
 def project(result: Any, *, customers: int, scenarios: Sequence[Scenario] | None = None,
@@ -186,7 +187,7 @@ def project(result: Any, *, customers: int, scenarios: Sequence[Scenario] | None
 
     Args:
         result: an analysis (``tl.observe``, ``tl.readout``, ``tl.uplift``, ``tl.did``, ...), its
-            ``to_dict()`` or the path of its saved JSON (read by :func:`~truelift.impact.load.load_result`).
+            ``to_dict()`` or the path of its saved JSON (read by :func:`truelift.load`).
         customers: the customer base ``N`` (>= 0).
         scenarios: :class:`Scenario` objects (default: baseline / moderate / aggressive at rollout
             0.25 / 0.5 / 1.0, reach 1).
@@ -202,7 +203,7 @@ def project(result: Any, *, customers: int, scenarios: Sequence[Scenario] | None
         seed: seed of ``numpy.random.default_rng``; the same seed gives the same numbers.
         level: level of the wide interval (the 80% interval is always reported).
     """
-    loaded = result if isinstance(result, LoadedResult) else load_result(result)
+    loaded = result if isinstance(result, LoadedResult) else loaded_estimates(result)
     name, est = loaded.pick(outcome)
     customers = _check_settings(customers, value, cost_per_customer, fixed_cost, horizon, decay, target,
                                 draws, level)
@@ -256,7 +257,7 @@ def project(result: Any, *, customers: int, scenarios: Sequence[Scenario] | None
     from truelift import __version__
 
     return ScenarioAnalysis(
-        outcome=est.outcome, estimate_name=name, estimate=est, source=loaded.source,
+        outcome=est.outcome, estimate_name=name, source_estimate=est, source=loaded.source,
         source_kind=loaded.kind, customers=customers, value=value_, cost_per_customer=cost,
         fixed_cost=float(fixed_cost), horizon=horizon, decay=float(decay),
         target=None if target is None else float(target), draws=draws, level=level,

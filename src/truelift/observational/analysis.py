@@ -53,7 +53,17 @@ from truelift.observational.rosenbaum import (
 )
 from truelift.observational.sensitivity import EValue, evalue
 from truelift.observational.weighting import IPW
-from truelift.schema import Analysis, Diagnostic, Estimate, Provenance, Status, Verdict
+from truelift.schema import (
+    Analysis,
+    Diagnostic,
+    Estimate,
+    Figure,
+    Provenance,
+    Status,
+    Table,
+    Verdict,
+)
+from truelift.schema.figures import records_table
 from truelift.schema.values import _ToDict
 
 METHODS: dict[str, type] = {"match": Matching, "ipw": IPW, "aipw": AIPW, "regression": Regression,
@@ -84,7 +94,7 @@ class PropensitySummary(_ToDict):
     counts_control: tuple[int, ...]
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True, repr=False)
 class ObservationalAnalysis(Analysis):
     """Result of :func:`observe`. Renders in a notebook, the terminal, HTML and JSON.
 
@@ -117,32 +127,62 @@ class ObservationalAnalysis(Analysis):
     matches: Any = dataclasses.field(default=None, repr=False, compare=False,
                                      metadata={"to_dict": False})
 
-    def estimate(self, outcome: str | None = None, method: str | None = None) -> Estimate:
-        """The estimate of ``outcome`` (default: the first) by ``method`` (default: primary)."""
-        outcome = outcome or self.roles.outcomes[0]
-        method = method or self.primary
-        for est in self.estimates:
-            if est.outcome == outcome and est.method == method:
-                return est
-        raise KeyError(f"no estimate for outcome {outcome!r} by method {method!r}")
+    def _title(self) -> str:
+        return f"Observational lift of {self.roles.treatment} ({self.estimand})"
 
-    def to_frame(self) -> Any:
-        """Naive and causal estimates as a tidy pandas DataFrame (one row per outcome x method)."""
-        import pandas as pd
+    def _estimates(self) -> tuple[Estimate, ...]:
+        """The primary method's estimates (one per outcome, the first outcome's is the headline),
+        then the other methods', then the naive comparison (``method="naive"``)."""
+        primary = tuple(e for e in self.estimates if e.method == self.primary)
+        others = tuple(e for e in self.estimates if e.method != self.primary)
+        return primary + others + tuple(self.naive)
 
-        rows = []
-        for est in (*self.naive, *self.estimates):
-            rel = est.relative
-            rows.append({
-                "outcome": est.outcome, "method": est.method, "estimand": est.estimand,
-                "control_mean": est.baseline, "treated_mean": est.mean_treated,
-                "effect": est.value, "se": est.se, "ci_low": est.ci[0], "ci_high": est.ci[1],
-                "pvalue": est.pvalue, "relative": rel.value if rel else np.nan,
-                "relative_ci_low": rel.ci[0] if rel else np.nan,
-                "relative_ci_high": rel.ci[1] if rel else np.nan,
-                "n_treated": est.n_treated, "n_control": est.n_control, "se_kind": est.se_kind,
-            })
-        return pd.DataFrame(rows)
+    def _tables(self) -> tuple[Table, ...]:
+        out = [records_table("balance", f"Covariate balance ({b.method})", b.rows,
+                             first={"method": b.method}) for b in self.balance]
+        if self.nuisance:
+            out.append(Table(
+                name="nuisance", title="Nuisance models chosen by out-of-fold loss",
+                columns=("target", "chosen", "loss_name", "loss", "constant_loss", "rows"),
+                rows=tuple((c.target, c.chosen, c.loss_name,
+                            next((k.loss for k in c.candidates if k.name == c.chosen), None),
+                            c.constant_loss, c.rows) for c in self.nuisance)))
+        if self.evalues:
+            out.append(records_table("evalues", "E-values (sensitivity to hidden confounding)",
+                                     self.evalues))
+        if self.rosenbaum:
+            out.append(records_table("rosenbaum", "Rosenbaum bounds", self.rosenbaum))
+        if self.refutations:
+            out.append(records_table("refutations", "Refutation tests", self.refutations))
+        if self.projections:
+            out.append(records_table("projections", "Projected rollout", self.projections))
+        return tuple(out)
+
+    def _figures(self) -> tuple[Figure, ...]:
+        ests = [*self.naive, *self.estimates]
+        out = [Figure(name="forest", kind="bars", title="Effect by outcome and method",
+                      data={"labels": [f"{e.outcome} · {e.method}" for e in ests],
+                            "values": [e.value for e in ests],
+                            "lower": [e.ci[0] for e in ests], "upper": [e.ci[1] for e in ests],
+                            "groups": [e.outcome for e in ests]},
+                      xlabel="outcome and method", ylabel=f"effect ({self.estimand})")]
+        p = self.propensity
+        out.append(Figure(name="overlap", kind="histogram", title="Propensity score overlap",
+                          data={"edges": list(p.bin_edges),
+                                "counts": [a + b for a, b in zip(p.counts_treated, p.counts_control,
+                                                                 strict=True)],
+                                "series": {"treated": list(p.counts_treated),
+                                           "control": list(p.counts_control)}},
+                          xlabel="propensity score", ylabel="units"))
+        for b in self.balance:
+            out.append(Figure(
+                name=f"balance_{b.method}", kind="bars",
+                title=f"Standardized mean difference before and after {b.method}",
+                data={"labels": [r.covariate for r in b.rows] * 2,
+                      "values": [r.smd_before for r in b.rows] + [r.smd_after for r in b.rows],
+                      "groups": ["before"] * len(b.rows) + ["after"] * len(b.rows)},
+                xlabel="covariate", ylabel="standardized mean difference"))
+        return tuple(out)
 
     def matched_pairs(self) -> Any:
         """The matched sets of the matching method as a DataFrame (``MethodError`` if none)."""

@@ -39,7 +39,7 @@ from truelift.errors import DataError, MethodError
 from truelift.quasi.panel import Panel, read_panel
 from truelift.quasi.result import Figure, QuasiAnalysis, Table, effect_estimate
 from truelift.quasi.synth import _as_period, _split, _x_values, synth
-from truelift.schema import Analysis, Diagnostic, Provenance, Status, Verdict
+from truelift.schema import Analysis, Diagnostic, Estimate, Provenance, Status, Verdict
 
 METHODS = ("did", "synth")
 PLAN_METHODS = ("pairs", "random")
@@ -170,7 +170,7 @@ def _geo_synth(f: pd.DataFrame, panel: Panel, n_t: int, n_c: int, per: str, leve
     long = pd.concat([treated_series, ctrl], ignore_index=True)
     res = synth(long, outcome="y", unit="unit", time="time", treated="__treated__", start=start,
                 placebo=True, level=level, seed=seed)
-    e = res.estimate
+    e = res.estimate()
     est = dataclasses.replace(e, outcome=per, estimand="ATT of the treated regions (aggregate), test period",
                               n_treated=n_t, n_control=n_c)
     series = res.figure("series")
@@ -231,7 +231,7 @@ def _provenance(panel: Panel, params: dict[str, Any], seed: int | None) -> Prove
 # plan
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True, repr=False)
 class GeoPlan(Analysis):
     """A geo-experiment design: the assignment and the power read from history (see :func:`geo_plan`).
 
@@ -271,6 +271,16 @@ class GeoPlan(Analysis):
     provenance: Provenance
     figures: tuple[Figure, ...] = ()
     notes: tuple[str, ...] = ()
+
+    def _title(self) -> str:
+        return f"Geo experiment plan for {self.outcome}"
+
+    def _estimates(self) -> tuple[Estimate, ...]:
+        """A plan estimates no effect: none."""
+        return ()
+
+    def _tables(self) -> tuple[Table, ...]:
+        return (self.assignment,)
 
     def assignment_frame(self) -> pd.DataFrame:
         """The assignment as a DataFrame."""

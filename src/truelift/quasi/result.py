@@ -39,13 +39,14 @@ from truelift.schema import (
 )
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True, repr=False)
 class QuasiAnalysis(Analysis):
     """The result of a quasi-experimental design (see the module docstring).
 
     ``design`` is the registry key (``"did"``, ``"synth"``, ``"geo"``, ``"rd"``, ``"iv"``,
     ``"switchback"``); ``title`` names the design as a reader would ("Difference-in-differences,
-    staggered adoption"). ``estimate`` is the headline (the first of ``estimates``).
+    staggered adoption"). ``estimate()`` is the headline (the first of ``estimates``);
+    ``table(name)`` and ``figure(name)`` find a table or figure (the accessors every analysis has).
     """
 
     kind: ClassVar[str] = "quasi"
@@ -68,25 +69,6 @@ class QuasiAnalysis(Analysis):
             raise ValueError("a quasi-experimental analysis needs at least one estimate")
         for name in ("estimates", "diagnostics", "tables", "figures", "notes"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
-
-    @property
-    def estimate(self) -> Estimate:
-        """The headline estimate."""
-        return self.estimates[0]
-
-    def table(self, name: str) -> Table:
-        """The table named ``name``."""
-        for t in self.tables:
-            if t.name == name:
-                return t
-        raise KeyError(f"no table {name!r}; tables: {', '.join(t.name for t in self.tables)}")
-
-    def figure(self, name: str) -> Figure:
-        """The figure named ``name``."""
-        for f in self.figures:
-            if f.name == name:
-                return f
-        raise KeyError(f"no figure {name!r}; figures: {', '.join(f.name for f in self.figures)}")
 
 
 def effect_estimate(*, outcome: str, estimand: str, method: str, value: float, se: float,

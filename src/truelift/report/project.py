@@ -76,7 +76,7 @@ def recommendation(analysis: Any) -> tuple[str, str]:
 
 def view(analysis: Any) -> dict[str, Any]:
     """Everything the fronts show, as strings."""
-    e = analysis.estimate
+    e = analysis.source_estimate
     v = analysis.verdict
     rec_status, rec = recommendation(analysis)
     mod = analysis.scenario(analysis.moderate)

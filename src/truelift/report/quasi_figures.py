@@ -219,7 +219,17 @@ def bars_plot(fig_data: Any) -> str:
     with _figure(fig_data.name, WIDTH, height) as (fig, axes):
         ax = axes[0, 0]
         pos = list(range(len(labels)))[::-1]
-        ax.barh(pos, values, color=VARIANT_COLORS[0], alpha=0.85, height=0.6)
+        groups = [str(g) for g in data.get("groups") or ()]
+        if len(groups) == len(labels) and len(set(groups)) > 1:
+            order = list(dict.fromkeys(groups))
+            colors = [VARIANT_COLORS[order.index(g) % len(VARIANT_COLORS)] for g in groups]
+            from matplotlib.patches import Patch
+
+            ax.legend(handles=[Patch(color=VARIANT_COLORS[k % len(VARIANT_COLORS)], label=g)
+                               for k, g in enumerate(order)], frameon=False, fontsize=8)
+        else:
+            colors = [VARIANT_COLORS[0]] * len(labels)
+        ax.barh(pos, values, color=colors, alpha=0.85, height=0.6)
         if lo is not None and hi is not None:
             lo_n, hi_n = _num(lo), _num(hi)
             ax.hlines(pos, lo_n, hi_n, color="#333333", lw=1.2)
@@ -239,7 +249,16 @@ def histogram_plot(fig_data: Any) -> str:
     with _figure(fig_data.name, WIDTH, HEIGHT) as (fig, axes):
         ax = axes[0, 0]
         widths = [b - a for a, b in itertools.pairwise(edges)]
-        ax.bar(edges[:-1], counts, width=widths, align="edge", color=NAIVE_COLOR, edgecolor="white", lw=0.5)
+        series = data.get("series") or {}
+        if series:   # groups overlaid (e.g. treated and control propensity scores)
+            for i, (name, group_counts) in enumerate(series.items()):
+                ax.bar(edges[:-1], _num(group_counts), width=widths, align="edge", alpha=0.5,
+                       color=VARIANT_COLORS[i % len(VARIANT_COLORS)], edgecolor="white", lw=0.5,
+                       label=str(name))
+            ax.legend(frameon=False, fontsize=8)
+        else:
+            ax.bar(edges[:-1], counts, width=widths, align="edge", color=NAIVE_COLOR,
+                   edgecolor="white", lw=0.5)
         cutoff = _first(data, "cutoff")
         if cutoff is not None:
             ax.axvline(float(cutoff), color="#333333", lw=1, ls="--")

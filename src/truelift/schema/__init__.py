@@ -4,7 +4,13 @@ This package imports nothing else of truelift (DESIGN.md): methods build these v
 fronts (``truelift.report``, the CLI) render them, and :func:`truelift.load` rebuilds them.
 """
 
-from truelift.schema.analysis import READABLE_VERSIONS, Analysis, analysis_class, kinds
+from truelift.schema.analysis import (
+    FRAME_COLUMNS,
+    READABLE_VERSIONS,
+    Analysis,
+    analysis_class,
+    kinds,
+)
 from truelift.schema.codec import CodecError, from_dict
 from truelift.schema.figures import FIGURE_KINDS, Figure, Table
 from truelift.schema.values import (
@@ -19,6 +25,7 @@ from truelift.schema.values import (
 
 __all__ = [
     "FIGURE_KINDS",
+    "FRAME_COLUMNS",
     "READABLE_VERSIONS",
     "SCHEMA_VERSION",
     "Analysis",

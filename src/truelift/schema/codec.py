@@ -3,7 +3,8 @@
 ``to_dict()`` writes plain JSON (dicts, lists, strings, numbers; NaN and infinities as ``None``).
 :func:`from_dict` walks a frozen dataclass's fields and turns each plain value back into the
 declared type: nested dataclasses, ``tuple[X, ...]`` and fixed tuples, mappings, enums, optional
-and union types, and floats (a ``None`` where the hint is a plain ``float`` was a NaN). A field
+and union types, and floats (a ``None`` where the hint is a plain ``float`` was a NaN; in a
+two-float tuple, an interval, it was an open bound: -inf first, +inf second). A field
 that ``to_dict()`` leaves out (``metadata={"to_dict": False}``, e.g. per-unit scores) gets its
 default. The result compares equal to the original through ``to_dict()``.
 """
@@ -128,6 +129,10 @@ def decode(tp: Any, value: Any, where: str = "value") -> Any:
             return tuple(decode(args[0], v, f"{where}[{i}]") for i, v in enumerate(value))
         if len(args) != len(value):
             raise CodecError(f"{where}: expected {len(args)} items, got {len(value)}")
+        if args == (float, float) and None in value:
+            # an interval: a bound saved as None was open (to_dict writes infinities as None)
+            return (-math.inf if value[0] is None else decode(float, value[0], f"{where}[0]"),
+                    math.inf if value[1] is None else decode(float, value[1], f"{where}[1]"))
         return tuple(decode(a, v, f"{where}[{i}]") for i, (a, v) in enumerate(zip(args, value,
                                                                                    strict=True)))
     if origin in (list, Sequence) or tp is list:

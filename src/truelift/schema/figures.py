@@ -21,9 +21,10 @@ FIGURE_KINDS = {
               "{line, lower, upper}; marker: the treatment start (marker_label names it otherwise)",
     "gaps": "x: time; treated: the treated unit's gap; placebos: one gap series per donor",
     "rd": "x: bin centres; y: bin means; fit_x/fit_y left and right of the cutoff; cutoff",
-    "bars": "labels and values (e.g. donor weights, the first stage by instrument); optional lower and "
-            "upper (intervals) and groups",
-    "histogram": "edges and counts (e.g. the running variable around the cutoff)",
+    "bars": "labels and values (e.g. donor weights, the first stage by instrument, effects by "
+            "method); optional lower and upper (intervals) and groups (one colour each)",
+    "histogram": "edges and counts (e.g. the running variable around the cutoff); optional series: "
+                 "name -> counts per bin, drawn overlaid (e.g. treated and control scores)",
     "fan": "x: periods; series: scenario -> {'p2.5', 'p10', 'p50', 'p90', 'p97.5'} quantiles per period",
     "tornado": "labels (inputs), low and high (the result when each input moves alone), base",
 }
@@ -57,6 +58,37 @@ class Table(_ToDict):
         import pandas as pd
 
         return pd.DataFrame(list(self.rows), columns=list(self.columns))
+
+
+def records_table(name: str, title: str, records: Any, *, drop: tuple[str, ...] = (),
+                  first: Mapping[str, Any] | None = None) -> Table:
+    """A :class:`Table` of value records (frozen dataclasses), one row each.
+
+    Scalar fields become columns; a two-number field (an interval) becomes ``<field>_low`` and
+    ``<field>_high``; nested values (diagnostics, curves) are left out, as are ``drop``.
+    ``first`` puts constant columns in front (e.g. ``{"method": "aipw"}``).
+    """
+    columns: list[str] = list(first or {})
+    rows: list[list[Any]] = []
+    for rec in records:
+        cells: dict[str, Any] = dict(first or {})
+        for f in dataclasses.fields(rec):
+            if f.name in drop or not f.metadata.get("to_dict", True):
+                continue
+            v = getattr(rec, f.name)
+            if isinstance(v, tuple) and len(v) == 2 and all(
+                    isinstance(x, int | float) and not isinstance(x, bool) for x in v):
+                cells[f"{f.name}_low"], cells[f"{f.name}_high"] = v
+            elif v is None or isinstance(v, str | int | float | bool):
+                cells[f.name] = v
+            elif hasattr(v, "value") and isinstance(getattr(v, "value", None), str):
+                cells[f.name] = v.value   # an enum
+        for k in cells:
+            if k not in columns:
+                columns.append(k)
+        rows.append([cells.get(k) for k in columns])
+    return Table(name=name, title=title, columns=tuple(columns),
+                 rows=tuple(tuple(r + [None] * (len(columns) - len(r))) for r in rows))
 
 
 def _plain_cell(c: Any) -> Any:

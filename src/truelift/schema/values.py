@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class Status(enum.StrEnum):
@@ -130,6 +130,8 @@ class Estimate(_ToDict):
         relative: ``value / baseline`` with a delta-method interval; ``None`` when the baseline
             is 0 (a relative lift is then undefined).
         diagnostics: checks specific to this estimate.
+        arm: the arm compared with control, for analyses with several (a readout's variant, an
+            uplift arm, a factorial term); ``None`` for a single treatment.
     """
 
     outcome: str
@@ -147,6 +149,7 @@ class Estimate(_ToDict):
     baseline: float
     relative: Relative | None = None
     diagnostics: tuple[Diagnostic, ...] = ()
+    arm: str | None = None
 
     def __post_init__(self) -> None:
         _check_interval(f"{self.method}/{self.outcome}", self.value, self.se, self.ci)

@@ -602,8 +602,8 @@ def test_to_dict_and_to_json(hp):
     assert loaded["kind"] == "readout" and loaded["schema_version"] == d["schema_version"]
     assert loaded["lifts"][0]["estimate"]["value"] == pytest.approx(r.lifts[0].estimate.value)
     assert len(loaded["funnel"]) == 4 and len(loaded["segments"]) == 1
-    frame = r.to_frame()
-    assert list(frame["metric"]) == ["purchased", "revenue", "aov"]
+    assert list(r.to_frame()["outcome"]) == ["purchased", "revenue", "aov"]
+    assert list(r.table("lifts").to_frame()["metric"]) == ["purchased", "revenue", "aov"]
 
 
 @pytest.mark.parametrize("source", ["pandas", "parquet"])

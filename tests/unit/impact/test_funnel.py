@@ -30,7 +30,7 @@ def test_matches_the_randomized_readout(shop):
     res = funnel(shop, **KW)
     ro = tl.readout(shop, variant="arm", control="control", metrics=[STAGES[-1]], funnel=list(STAGES),
                     bayes=False)
-    head, ref = res.estimate, ro.lift(STAGES[-1]).estimate
+    head, ref = res.estimate(), ro.lift(STAGES[-1]).estimate
     assert head.value == pytest.approx(ref.value, abs=1e-12)
     assert head.se == pytest.approx(ref.se, rel=1e-10)
     assert head.relative.se == pytest.approx(ref.relative.se, rel=1e-10)
@@ -91,7 +91,7 @@ def test_result_shape_and_no_mutation(shop):
     res = funnel(shop, **KW)
     pd.testing.assert_frame_equal(shop, before)
     assert res.design == "funnel" and res.kind == "impact" and res.outcome == "purchase"
-    assert res.estimate.estimand == "ATE: final-stage conversion"
+    assert res.estimate().estimand == "ATE: final-stage conversion"
     reach = res.figure("reach")
     assert reach.kind == "bars" and len(reach.data["values"]) == 2 * len(STAGES)
     lifts = res.figure("step_lifts")

@@ -1,4 +1,5 @@
-"""``load_result``: saved results of each kind rebuild their estimates exactly; bad inputs raise.
+"""``loaded_estimates`` (and its deprecated name ``load_result``): saved results of each kind
+rebuild their estimates exactly; bad inputs raise.
 
 "Exactly" means dataclass equality with the analysis's own ``Estimate`` objects (every field, the
 ``Relative`` lift and the estimate's diagnostics) and an identical ``to_dict()``, through the dict
@@ -17,7 +18,7 @@ import truelift as tl
 from truelift.datasets import factorial_test
 from truelift.datasets.quasi_did import two_by_two
 from truelift.errors import DataError, MethodError
-from truelift.impact.load import LoadedResult, estimate_from_dict, load_result
+from truelift.impact.load import LoadedResult, estimate_from_dict, load_result, loaded_estimates
 from truelift.impact.result import ImpactAnalysis, effect_estimate
 from truelift.schema import Diagnostic, Estimate, Provenance, Status, Verdict
 
@@ -49,14 +50,14 @@ def _round_trip(analysis, expected: dict[str, Estimate], tmp_path) -> LoadedResu
     saved = tmp_path / f"{analysis.kind}.json"
     saved.write_text(analysis.to_json())
     for src in (analysis, analysis.to_dict(), saved, str(saved)):
-        loaded = load_result(src)
+        loaded = loaded_estimates(src)
         assert loaded.kind == analysis.kind
         assert list(loaded.estimates) == list(expected)
         for name, est in expected.items():
             assert loaded.estimates[name] == est, name
             assert loaded.estimates[name].to_dict() == est.to_dict()
     assert analysis.to_dict() == original                 # nothing mutated
-    assert load_result(saved).source == str(saved)
+    assert loaded_estimates(saved).source == str(saved)
     return loaded
 
 
@@ -108,7 +109,7 @@ def test_impact_round_trip_with_missing_and_infinite_fields(tmp_path):
                  ci=(-math.inf, math.inf), level=0.9, pvalue=1.0, se_kind="placebo", n_treated=1,
                  n_control=0, mean_treated=math.nan, baseline=math.nan, relative=None)
     res = _impact([a, b], status=Status.FAIL)
-    loaded = load_result(json.loads(res.to_json()))
+    loaded = loaded_estimates(json.loads(res.to_json()))
     assert loaded.names == ("revenue / x / ATT", "revenue / x / ATT #2")
     assert loaded.estimates["revenue / x / ATT"] == a
     rebuilt = loaded.estimates["revenue / x / ATT #2"]
@@ -121,7 +122,7 @@ def test_impact_round_trip_with_missing_and_infinite_fields(tmp_path):
 def test_factorial_effects_are_read():
     res = tl.factorial(factorial_test(4000, seed=1).data, factors={"layout": "old", "banner": "off"},
                        metrics=["purchased"])
-    loaded = load_result(res.to_dict())
+    loaded = loaded_estimates(res.to_dict())
     assert loaded.estimates == {f"{e.metric} / {e.term}": e.estimate for e in res.effects}
 
 
@@ -132,39 +133,45 @@ def _one_line(err: pytest.ExceptionInfo) -> str:
 
 
 @pytest.mark.parametrize("bad, what", [
-    ({"a": 1}, "not a truelift result"),
+    ({"a": 1}, "not a saved truelift analysis"),
     ([1, 2], "cannot read a result from a list"),
-    ({"schema_version": 2, "kind": "observational"}, "schema_version 2"),
-    ({"schema_version": 1, "kind": "readout", "lifts": [{"metric": "m"}]}, "malformed 'readout'"),
+    ({"schema_version": 99, "kind": "observational"}, "schema_version 99"),
+    ({"schema_version": 1, "kind": "readout", "lifts": [{"metric": "m"}]}, "dict: readout"),
 ])
 def test_bad_input_is_a_one_line_data_error(bad, what):
     with pytest.raises(DataError) as err:
-        load_result(bad)
+        loaded_estimates(bad)
     assert what in _one_line(err)
 
 
 def test_kinds_without_estimates_raise_method_error():
     plan = tl.plan("proportion", baseline=0.05, mde=0.1, relative=True, daily_traffic=20_000)
     with pytest.raises(MethodError) as err:
-        load_result(plan.to_dict())
+        loaded_estimates(plan.to_dict())
     assert "'plan' result holds no effect estimates" in _one_line(err)
-    with pytest.raises(MethodError):
-        load_result({"schema_version": 1, "kind": "something_else"})
+    with pytest.raises(DataError, match="unknown analysis kind 'something_else'"):
+        loaded_estimates({"schema_version": 1, "kind": "something_else"})
 
 
 def test_files_missing_or_not_json(tmp_path):
     with pytest.raises(DataError) as err:
-        load_result(tmp_path / "nope.json")
+        loaded_estimates(tmp_path / "nope.json")
     assert "no such result file" in _one_line(err)
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
     with pytest.raises(DataError) as err:
-        load_result(bad)
-    assert "not a JSON file" in _one_line(err)
+        loaded_estimates(bad)
+    assert "is not JSON" in _one_line(err)
 
 
 def test_unknown_outcome_names_it_and_lists_the_available(readout):
     with pytest.raises(DataError) as err:
-        load_result(readout).pick("profit")
+        loaded_estimates(readout).pick("profit")
     msg = _one_line(err)
     assert "'profit'" in msg and "purchased, revenue" in msg
+
+
+def test_load_result_is_a_deprecated_name_of_the_same_reader(readout):
+    with pytest.warns(DeprecationWarning, match="use truelift.load"):
+        old = load_result(readout.to_dict())
+    assert old == loaded_estimates(readout.to_dict())

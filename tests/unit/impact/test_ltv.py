@@ -32,7 +32,7 @@ def test_observed_window_formulae_by_hand() -> None:
     # per-customer discounted sums S_i = sum_t R_it / 1.1^t
     s_c = np.array([10 + 10 / 1.1, 10.0])
     s_t = np.array([10 + 10 / 1.1 + 10 / 1.21, 10 + 10 / 1.1])
-    head = res.estimate
+    head = res.estimate()
     assert head.value == pytest.approx(s_t.mean() - s_c.mean(), rel=1e-12)
     # exact SE from the per-customer sums (two customers per arm: var = (x1 - x2)^2 / 2)
     se = math.sqrt((s_t[0] - s_t[1]) ** 2 / 2 / 2 + (s_c[0] - s_c[1]) ** 2 / 2 / 2)
@@ -110,11 +110,11 @@ def test_never_buyers_count_and_swapping_arms_flips_sign() -> None:
     extra = pd.DataFrame({"customer": "c3", "period": [0, 1, 2], "variant": "A", "revenue": 0.0})
     with_zero = pd.concat([d, extra], ignore_index=True)
     a = ltv(with_zero, horizon=3, **ROLES)
-    assert a.estimate.n_control == 3
-    assert a.estimate.baseline == pytest.approx((20 + 10 + 0) / 3)
+    assert a.estimate().n_control == 3
+    assert a.estimate().baseline == pytest.approx((20 + 10 + 0) / 3)
     b = ltv(with_zero, horizon=3, **{**ROLES, "control": "B"})
-    assert b.estimate.value == pytest.approx(-a.estimate.value)
-    assert b.estimate.se == pytest.approx(a.estimate.se)
+    assert b.estimate().value == pytest.approx(-a.estimate().value)
+    assert b.estimate().se == pytest.approx(a.estimate().se)
 
 
 def test_does_not_mutate_and_is_row_order_invariant() -> None:
@@ -125,8 +125,8 @@ def test_does_not_mutate_and_is_row_order_invariant() -> None:
     pd.testing.assert_frame_equal(data, before)
     r2 = ltv(data.sample(frac=1.0, random_state=0), customer="customer", period="period", revenue="revenue",
              variant="variant", control="control", horizon=10)
-    assert r2.estimate.value == pytest.approx(r1.estimate.value, rel=1e-12)
-    assert r2.estimate.se == pytest.approx(r1.estimate.se, rel=1e-12)
+    assert r2.estimate().value == pytest.approx(r1.estimate().value, rel=1e-12)
+    assert r2.estimate().se == pytest.approx(r1.estimate().se, rel=1e-12)
 
 
 def test_warnings_few_periods_and_mostly_projected() -> None:
@@ -221,6 +221,6 @@ def test_missing_revenue_fails_or_is_dropped_and_counted() -> None:
     _one_line(e, "revenue")
     res = ltv(d, horizon=3, drop_missing=True, **ROLES)
     assert sum(res.provenance.rows_dropped.values()) == 3  # the missing row and c1's two others
-    assert res.estimate.n_control == 2 and res.estimate.baseline == pytest.approx((10 + 15) / 2)
+    assert res.estimate().n_control == 2 and res.estimate().baseline == pytest.approx((10 + 15) / 2)
     diag = {x.name: x for x in res.diagnostics}["rows_dropped"]
     assert diag.status is Status.INFO and diag.value == 3

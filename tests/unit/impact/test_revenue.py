@@ -55,10 +55,10 @@ def test_total_se_equals_welch_difference_in_means(shop):
     a = shop.loc[shop.arm == "control", "revenue"].to_numpy()
     b = shop.loc[shop.arm == "treatment", "revenue"].to_numpy()
     welch = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
-    assert res.estimate.value == pytest.approx(b.mean() - a.mean(), abs=1e-12)
-    assert res.estimate.se == pytest.approx(welch, abs=1e-10)
-    assert res.estimate.baseline == pytest.approx(a.mean(), abs=1e-12)
-    assert res.estimate.relative.value == pytest.approx(b.mean() / a.mean() - 1.0, abs=1e-12)
+    assert res.estimate().value == pytest.approx(b.mean() - a.mean(), abs=1e-12)
+    assert res.estimate().se == pytest.approx(welch, abs=1e-10)
+    assert res.estimate().baseline == pytest.approx(a.mean(), abs=1e-12)
+    assert res.estimate().relative.value == pytest.approx(b.mean() / a.mean() - 1.0, abs=1e-12)
 
 
 def _contributions(m: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ from scipy import stats
 
 import truelift as tl
 from truelift.errors import DataError, MethodError
-from truelift.impact.load import load_result
+from truelift.impact.load import loaded_estimates
 from truelift.impact.projection import project_linear
 from truelift.impact.result import ImpactAnalysis, effect_estimate
 from truelift.impact.scenarios import Scenario, ScenarioAnalysis, project
@@ -45,7 +45,7 @@ def _quantile_tol(p: float, sd: float, n: int = N) -> float:
 
 def test_monte_carlo_interval_agrees_with_the_analytic_linear_projection():
     res = _result()
-    est = res.estimate
+    est = res.estimate()
     out = project(res, customers=10_000, horizon=1, draws=N, seed=3)
     for s in out.scenarios:
         lin = project_linear(est, customers=10_000, rollout=s.rollout)
@@ -136,7 +136,7 @@ def test_tornado_moves_each_input_alone():
 
     assert t.data["base"] == pytest.approx(out.scenario("moderate").profit)
     rows = dict(zip(t.data["labels"], zip(t.data["low"], t.data["high"], strict=True), strict=True))
-    lo, hi = res.estimate.ci
+    lo, hi = res.estimate().ci
     assert rows["effect (interval bounds)"] == pytest.approx((profit(tau=lo), profit(tau=hi)))
     assert rows["rollout share (-50% / +50%)"] == pytest.approx((profit(rollout=0.25), profit(rollout=0.75)))
     assert rows["cost per customer (-50% / +50%)"] == pytest.approx((profit(cost=0.2), profit(cost=0.6)))
@@ -215,11 +215,11 @@ def test_saved_readout_json_to_projection_and_back(tmp_path):
     assert isinstance(out, ScenarioAnalysis) and out.kind == "project"
     assert out.estimate == ro.lift("revenue").estimate and out.source == str(path)
     d = json.loads(json.dumps(out.to_dict(), allow_nan=False))
-    assert d["kind"] == "project" and d["schema_version"] == 1
+    assert d["kind"] == "project" and d["schema_version"] == 2
     assert out.tables[0].name == "scenarios" and [r[0] for r in out.tables[0].rows] == [
         "baseline", "moderate", "aggressive"]
-    again = load_result(d)
-    assert again.kind == "project" and again.estimates["revenue / personalized"] == out.estimate
+    again = loaded_estimates(d)
+    assert again.kind == "project" and again.estimates["revenue / personalized"] == out.source_estimate
 
 
 def test_memory_is_bounded_by_draws_times_horizon():

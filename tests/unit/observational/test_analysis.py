@@ -75,7 +75,7 @@ def test_projection_is_linear_in_the_estimate(result):
 
 def test_json_roundtrip_and_matched_pairs(result):
     d = json.loads(result.to_json())
-    assert d["schema_version"] == 1 and d["kind"] == "observational"
+    assert d["schema_version"] == 2 and d["kind"] == "observational"
     assert "matches" not in d
     pairs = result.matched_pairs()
     assert list(pairs.columns) == ["unit", "unit_treated", "match", "weight", "distance"]

@@ -94,15 +94,15 @@ def test_two_by_two_cross_sections_equals_pyfixest():
     pd.testing.assert_frame_equal(data, before)
     df = data.assign(treat=(data["group"] == "treated").astype(int))
     ref = pf.feols("revenue ~ treat:period | group + period", data=df, vcov={"CRV1": "store"})
-    assert res.estimate.value == pytest.approx(float(ref.coef().iloc[0]), abs=1e-8)
-    assert res.estimate.se == pytest.approx(float(ref.se().iloc[0]), abs=1e-8)
-    assert res.estimate.se_kind == "crv1"
+    assert res.estimate().value == pytest.approx(float(ref.coef().iloc[0]), abs=1e-8)
+    assert res.estimate().se == pytest.approx(float(ref.se().iloc[0]), abs=1e-8)
+    assert res.estimate().se_kind == "crv1"
     assert res.title == "Difference-in-differences, 2x2"
     # 2x2 equals the difference of the four means
     m = data.groupby(["group", "period"])["revenue"].mean()
     dd = (m["treated", 1] - m["treated", 0]) - (m["control", 1] - m["control", 0])
-    assert res.estimate.value == pytest.approx(dd, abs=1e-9)
-    assert res.estimate.relative.value == pytest.approx(res.estimate.value / res.estimate.baseline)
+    assert res.estimate().value == pytest.approx(dd, abs=1e-9)
+    assert res.estimate().relative.value == pytest.approx(res.estimate().value / res.estimate().baseline)
 
 
 def test_staggered_result_shape(panel):
@@ -154,7 +154,7 @@ def test_notyet_without_never_treated():
         did(d, outcome="y", time="period", treatment="treated", unit="unit")
     assert err.value.column == "treated"
     res = did(d, outcome="y", time="period", treatment="treated", unit="unit", control_group="notyet")
-    assert res.estimate.method == "cs" and np.isfinite(res.estimate.se)
+    assert res.estimate().method == "cs" and np.isfinite(res.estimate().se)
 
 
 def test_bad_inputs(panel):

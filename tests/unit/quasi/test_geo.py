@@ -21,7 +21,7 @@ def lifted():
 
 def test_did_recovers_lift_per_user(lifted) -> None:
     res = geo(lifted.data, start=lifted.truth.start, users="users", **KW)
-    est = res.estimate
+    est = res.estimate()
     assert est.se_kind == "crv1" and est.n_treated == 20 and est.n_control == 20
     assert abs(est.value - lifted.truth.att_per_user) < 3 * est.se
     assert est.pvalue < 0.05
@@ -32,13 +32,13 @@ def test_did_recovers_lift_per_user(lifted) -> None:
 
 
 def test_did_recovers_lift_per_region_day(lifted) -> None:
-    est = geo(lifted.data, start=lifted.truth.start, **KW).estimate
+    est = geo(lifted.data, start=lifted.truth.start, **KW).estimate()
     assert abs(est.value - lifted.truth.att_region_day) < 3 * est.se
 
 
 def test_synth_recovers_lift(lifted) -> None:
     res = geo(lifted.data, start=lifted.truth.start, users="users", method="synth", **KW)
-    est = res.estimate
+    est = res.estimate()
     assert est.se_kind == "placebo" and est.n_treated == 20
     assert abs(est.value - lifted.truth.att_per_user) < 3 * est.se
     assert res.table("placebos") and res.figure("gaps")
@@ -47,7 +47,7 @@ def test_synth_recovers_lift(lifted) -> None:
 def test_null_panel_not_significant() -> None:
     """Negative control: lift 0; the DiD should not reject (seeded, so deterministic)."""
     g = geo_panel(40, 56, 28, lift=0.0, seed=2)
-    est = geo(g.data, start=g.truth.start, users="users", **KW).estimate
+    est = geo(g.data, start=g.truth.start, users="users", **KW).estimate()
     assert est.pvalue > 0.05 and est.ci[0] < 0 < est.ci[1]
 
 

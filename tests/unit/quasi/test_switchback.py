@@ -50,7 +50,7 @@ def test_estimate_and_crv1_se_equal_statsmodels_cluster_ols(carry):
     kept = _kept_rows(data, 2)
     ref = smf.ols("orders ~ treatment + z", kept).fit(cov_type="cluster",
                                                        cov_kwds={"groups": kept["slice"]})
-    est = res.estimate
+    est = res.estimate()
     assert est.value == pytest.approx(ref.params["treatment"], abs=1e-8)
     assert est.se == pytest.approx(ref.bse["treatment"], abs=1e-8)
     assert res.provenance.rows_used == len(kept)
@@ -68,12 +68,12 @@ def test_estimate_and_se_equal_statsmodels_dummies_and_pyfixest_with_hour_fixed_
     kept = _kept_rows(carry.data, 1)
     ref = smf.ols("orders ~ treatment + C(hour)", kept).fit(cov_type="cluster",
                                                              cov_kwds={"groups": kept["slice"]})
-    assert res.estimate.value == pytest.approx(ref.params["treatment"], abs=1e-8)
-    assert res.estimate.se == pytest.approx(ref.bse["treatment"], abs=1e-8)
+    assert res.estimate().value == pytest.approx(ref.params["treatment"], abs=1e-8)
+    assert res.estimate().se == pytest.approx(ref.bse["treatment"], abs=1e-8)
     fit = pf.feols("orders ~ treatment | hour", kept, vcov={"CRV1": "slice"}, fixef_rm="none")
-    assert res.estimate.value == pytest.approx(fit.coef()["treatment"], abs=1e-8)
-    assert res.estimate.se == pytest.approx(fit.se()["treatment"], abs=1e-8)
-    assert res.estimate.pvalue == pytest.approx(fit.pvalue()["treatment"], abs=1e-8)
+    assert res.estimate().value == pytest.approx(fit.coef()["treatment"], abs=1e-8)
+    assert res.estimate().se == pytest.approx(fit.se()["treatment"], abs=1e-8)
+    assert res.estimate().pvalue == pytest.approx(fit.pvalue()["treatment"], abs=1e-8)
 
 
 # --- washout -----------------------------------------------------------------------------------
@@ -100,15 +100,15 @@ def test_slice_column_blocks_and_runs_agree_when_no_run_merges():
     a = switchback(alt, **KW, slice="slice", washout=1)
     b = switchback(alt, **KW, periods_per_slice=4, washout=1)
     c = switchback(alt, **KW, washout=1)
-    assert a.estimate.value == pytest.approx(b.estimate.value, abs=1e-12)
-    assert a.estimate.value == pytest.approx(c.estimate.value, abs=1e-12)
-    assert a.estimate.se == pytest.approx(c.estimate.se, abs=1e-12)
+    assert a.estimate().value == pytest.approx(b.estimate().value, abs=1e-12)
+    assert a.estimate().value == pytest.approx(c.estimate().value, abs=1e-12)
+    assert a.estimate().se == pytest.approx(c.estimate().se, abs=1e-12)
 
 
 def test_timedelta_washout_equals_periods_on_hourly_data(carry):
     a = switchback(carry.data, **KW, slice="slice", washout=2)
     b = switchback(carry.data, **KW, slice="slice", washout=dt.timedelta(hours=2))
-    assert a.estimate.value == pytest.approx(b.estimate.value, abs=1e-12)
+    assert a.estimate().value == pytest.approx(b.estimate().value, abs=1e-12)
     assert a.provenance.rows_dropped == b.provenance.rows_dropped
 
 
@@ -169,11 +169,11 @@ def test_clean_data_passes(clean):
 def test_shared_schedule_clusters_on_slices_and_own_schedules_on_unit_slices():
     shared, truth = switchback_orders(days=7, cities=3, seed=6)
     res = switchback(shared, **KW, unit="city", slice="slice", washout=1)
-    assert res.estimate.n == truth.n_slices
+    assert res.estimate().n == truth.n_slices
     assert "shares the arm" in res.notes[0]
     own, truth = switchback_orders(days=7, cities=3, independent_cities=True, seed=6)
     res = switchback(own, **KW, unit="city", slice="slice", washout=1)
-    assert res.estimate.n == 3 * truth.n_slices
+    assert res.estimate().n == 3 * truth.n_slices
     assert "own schedule" in res.notes[0]
     assert res.figure("outcome_by_slice").kind == "series"
 
@@ -188,17 +188,17 @@ def test_no_mutation_row_order_and_sign_flip(clean):
     pd.testing.assert_frame_equal(data, before)
     shuffled = data.sample(frac=1.0, random_state=0)
     b = switchback(shuffled, **KW, slice="slice", washout=1)
-    assert b.estimate.value == pytest.approx(a.estimate.value, abs=1e-10)
-    assert b.estimate.se == pytest.approx(a.estimate.se, abs=1e-10)
+    assert b.estimate().value == pytest.approx(a.estimate().value, abs=1e-10)
+    assert b.estimate().se == pytest.approx(a.estimate().se, abs=1e-10)
     flipped = data.assign(treatment=1 - data["treatment"])
     c = switchback(flipped, **KW, slice="slice", washout=1)
-    assert c.estimate.value == pytest.approx(-a.estimate.value, abs=1e-10)
-    assert c.estimate.se == pytest.approx(a.estimate.se, abs=1e-10)
+    assert c.estimate().value == pytest.approx(-a.estimate().value, abs=1e-10)
+    assert c.estimate().se == pytest.approx(a.estimate().se, abs=1e-10)
 
 
 def test_result_shape_and_json(clean):
     res = switchback(clean.data, **KW, slice="slice", washout=1)
-    assert res.design == "switchback" and res.estimate.se_kind == "crv1"
+    assert res.design == "switchback" and res.estimate().se_kind == "crv1"
     assert {t.name for t in res.tables} == {"washout", "carryover", "arms"}
     fig = res.figure("outcome_by_slice")
     assert set(fig.data["lines"]) == {"treatment", "control"}

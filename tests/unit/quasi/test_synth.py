@@ -38,7 +38,7 @@ def _run(df: pd.DataFrame, **kw):
 def test_recovers_known_effect_and_shapes() -> None:
     df = _panel(effect=5.0)
     res = _run(df)
-    est = res.estimate
+    est = res.estimate()
     assert res.design == "synth"
     assert est.estimand == "ATT of the treated unit, post period" and est.se_kind == "placebo"
     assert abs(est.value - 5.0) < 1.0  # noise SD 0.2-0.3 per period; 6 post periods
@@ -56,8 +56,8 @@ def test_recovers_known_effect_and_shapes() -> None:
 def test_null_effect_is_not_significant() -> None:
     """Negative control: no effect, so the treated ratio should not rank first and the CI covers 0."""
     res = _run(_panel(effect=0.0, seed=5))
-    assert res.estimate.pvalue > 0.1
-    assert res.estimate.ci[0] < 0.0 < res.estimate.ci[1]
+    assert res.estimate().pvalue > 0.1
+    assert res.estimate().ci[0] < 0.0 < res.estimate().ci[1]
 
 
 def test_diagnostics_flag_outside_hull_and_few_donors() -> None:
@@ -77,7 +77,7 @@ def test_no_placebo_warns_and_does_not_mutate() -> None:
     before = df.copy()
     res = _run(df, placebo=False)
     pd.testing.assert_frame_equal(df, before)
-    assert res.estimate.se_kind == "pre_period_residual"
+    assert res.estimate().se_kind == "pre_period_residual"
     assert any(d.name == "placebo_inference" and d.status is Status.WARN for d in res.diagnostics)
 
 
