@@ -19,17 +19,14 @@ STATUS_STYLE = {"ok": "bold green", "info": "bold blue", "warn": "bold yellow", 
 WIDTH = 110
 
 
-def _table(title: str | None, columns: Sequence[str | tuple[str, str]],
-           rows: Sequence[Sequence[Any]], *, caption: str | None = None,
-           compact: bool = False, no_wrap: bool = False) -> Any:
-    """A table. String cells, the title and the caption print as they are: user labels such as
-    ``"[/x]"`` are never read as rich markup (style a cell by passing a ``rich.text.Text``)."""
+def _build_table(title: str | None, columns: Sequence[str | tuple[str, str]],
+                 rows: Sequence[Sequence[Any]], *, caption: str | None = None,
+                 compact: bool = False, no_wrap: bool = False) -> Any:
     from rich import box
     from rich.markup import escape
     from rich.table import Table
     from rich.text import Text
 
-    rows = [[Text(c) if isinstance(c, str) else c for c in row] for row in rows]
     table = Table(title=None if title is None else escape(title),
                   caption=None if caption is None else escape(caption), box=box.SIMPLE_HEAD,
                   title_justify="left",
@@ -39,8 +36,122 @@ def _table(title: str | None, columns: Sequence[str | tuple[str, str]],
         name, justify = (col, "right") if isinstance(col, str) else col
         table.add_column(name, justify=justify, no_wrap=no_wrap)  # type: ignore[arg-type]
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*[Text(c) if isinstance(c, str) else c for c in row])
     return table
+
+
+def _table(title: str | None, columns: Sequence[str | tuple[str, str]],
+           rows: Sequence[Sequence[Any]], *, caption: str | None = None,
+           compact: bool = False, no_wrap: bool = False) -> Any:
+    """A table that never cuts a cell to fit the terminal (see :class:`_Adaptive`). String
+    cells, the title and the caption print as they are: user labels such as ``"[/x]"`` are
+    never read as rich markup (style a cell by passing a ``rich.text.Text``)."""
+    return _Adaptive(title, columns, rows, caption=caption, compact=compact, no_wrap=no_wrap)
+
+
+class _Adaptive:
+    """A table laid out for the width it is printed at, so that no cell is ever cut to "24…".
+
+    1. the table itself, when every column fits at its narrowest (each cell's longest word);
+    2. else the same table in column groups, one under the other, each repeating the label
+       columns (the leading left-aligned ones), when every group fits;
+    3. else one record per row: the row's labels, then "column  value" lines.
+    """
+
+    def __init__(self, title: str | None, columns: Sequence[str | tuple[str, str]],
+                 rows: Sequence[Sequence[Any]], **kw: Any) -> None:
+        self.title, self.columns, self.rows, self.kw = title, list(columns), list(rows), kw
+        self.wide = _build_table(title, columns, rows, **kw)
+
+    @staticmethod
+    def _fits(console: Any, options: Any, table: Any) -> bool:
+        """Whether ``table`` prints at this width with no cell cut: rendered there, it shows no
+        more ellipses than rendered unbounded (rich's measurement ignores ``no_wrap``)."""
+        def ellipses(width: int) -> int:
+            lines = console.render_lines(table, options.update(width=width), pad=False)
+            return sum(seg.text.count("…") for line in lines for seg in line)
+
+        return ellipses(options.max_width) <= ellipses(10_000)
+
+    def _layout(self, console: Any, options: Any) -> Any:
+        from rich.console import Group
+
+        if len(self.columns) <= 2 or not self.rows or self._fits(console, options, self.wide):
+            return self.wide
+        caption = self.kw.get("caption")
+        kw = {k: v for k, v in self.kw.items() if k != "caption"}
+
+        keys = self._keys()
+
+        def part(idx: list[int], title: str | None) -> Any:
+            cols = [*range(keys), *idx]
+            return _build_table(title, [self.columns[j] for j in cols],
+                                [[r[j] for j in cols] for r in self.rows], **kw)
+
+        groups: list[list[int]] = []
+        for j in range(keys, len(self.columns)):
+            if groups and self._fits(console, options, part([*groups[-1], j], None)):
+                groups[-1].append(j)
+            elif self._fits(console, options, part([j], None)):
+                groups.append([j])
+            else:
+                return self._records()
+        parts = [part(g, self.title if i == 0 else None) for i, g in enumerate(groups)]
+        if caption:
+            from rich.text import Text
+
+            parts.append(Text(caption, style="dim"))
+        return Group(*parts)
+
+    def _keys(self) -> int:
+        """How many leading columns name a row (the left-aligned labels, up to three; at least
+        one): each column group repeats them."""
+        k = 0
+        while (k < min(3, len(self.columns) - 1) and not isinstance(self.columns[k], str)
+               and self.columns[k][1] == "left"):
+            k += 1
+        return max(k, 1)
+
+    def _records(self) -> Any:
+        from rich.console import Group
+        from rich.table import Table
+        from rich.text import Text
+
+        names = [c if isinstance(c, str) else c[0] for c in self.columns]
+        out: list[Any] = [Text(self.title, style="bold")] if self.title else []
+        keys = self._keys()
+        for row in self.rows:
+            head = Text(style="bold")
+            for k, cell in enumerate(row[:keys]):
+                head.append((" · " if k else "") + (cell.plain if isinstance(cell, Text) else str(cell)))
+            grid = Table.grid(padding=(0, 2))
+            grid.add_column(style="dim")
+            grid.add_column()
+            for name, cell in zip(names[keys:], row[keys:], strict=True):
+                grid.add_row(Text(" ".join(str(name).split())),
+                             Text(cell) if isinstance(cell, str) else cell)
+            out += [head, _Indent(grid)]
+        if self.kw.get("caption"):
+            out.append(Text(self.kw["caption"], style="dim"))
+        return Group(*out)
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        yield self._layout(console, options)
+
+    def __rich_measure__(self, console: Any, options: Any) -> Any:
+        from rich.measure import Measurement
+
+        return Measurement.get(console, options, self._layout(console, options))
+
+
+class _Indent:
+    def __init__(self, inner: Any, by: int = 2) -> None:
+        self.inner, self.by = inner, by
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        from rich.padding import Padding
+
+        yield Padding(self.inner, (0, 0, 0, self.by))
 
 
 class _Fit:

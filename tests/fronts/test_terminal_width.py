@@ -1,0 +1,56 @@
+"""Every analysis kind in a narrow terminal: nothing is cut to "…" and nothing runs past the edge.
+
+A table that does not fit is stacked (column groups that repeat the label column) or, if even
+that does not fit, laid out as one record per row (``truelift.report.terminal._Adaptive``).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.contract.kinds import ENTRIES, build
+from truelift.report.terminal import _table, render_text
+
+NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?(?:%|K|M|B)?")
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+@pytest.mark.parametrize("width", [80, 100])
+def test_every_kind_fits_the_terminal_with_no_cell_cut(entry, width):
+    r = build(entry)
+    text = render_text(r, width=width)
+    unbounded = render_text(r, width=10_000)
+    assert text.count("…") == unbounded.count("…"), "a cell was cut to fit"
+    too_wide = [line for line in text.splitlines() if len(line) > width]
+    assert not too_wide, too_wide[:3]
+    # every number of the unbounded output is still printed whole at this width
+    missing = set(NUMBER.findall(unbounded)) - set(NUMBER.findall(text))
+    assert not missing, sorted(missing)[:10]
+
+
+def _rendered(renderable, width: int) -> str:
+    import io
+
+    from rich.console import Console
+
+    buf = io.StringIO()
+    Console(file=buf, width=width, color_system=None).print(renderable)
+    return buf.getvalue()
+
+
+def test_a_table_too_wide_is_stacked_then_laid_out_as_records():
+    cols = [("label", "left"), *(f"column {k}" for k in range(8))]
+    rows = [["first row", *(f"{1234.5678 * (k + 1):,.4f}" for k in range(8))],
+            ["second", *(f"{-0.000123 * (k + 1):.6f}" for k in range(8))]]
+    table = _table("Numbers", cols, rows)
+    wide = _rendered(table, 200)
+    assert wide.count("first row") == 1                       # one table
+    stacked = _rendered(table, 60)
+    assert stacked.count("first row") > 1                     # column groups repeat the label
+    assert "…" not in stacked and max(map(len, stacked.splitlines())) <= 60
+    records = _rendered(table, 24)                            # one column does not fit beside it
+    assert "…" not in records and "column 7" in records and "9,876.5424" in records
+    for text in (wide, stacked, records):
+        assert "-0.000984" in text and "1,234.5678" in text
