@@ -22,6 +22,9 @@ import typer
 
 from truelift.errors import TrueliftError
 
+Compact = Annotated[bool, typer.Option("--compact", help="Print only the verdict, its reasons and the "
+                                                          "estimates table.")]
+
 EXIT_BAD_INPUT = 2
 EXIT_STRICT_FAIL = 3
 SUMMARY_WIDTH = 110
@@ -200,11 +203,18 @@ def _refuse_overwriting_inputs(inputs: Sequence[Any], outputs: dict[str, Path | 
 
 
 def _render(analysis: Any, *, quiet: bool, report: Path | None, json: Path | None,
-            export_matches: Path | None = None, scores: Path | None = None) -> None:
-    """Print the summary, write the requested files (CSV exports with formula-like text
-    neutralized; each command has checked them against its inputs before running)."""
+            export_matches: Path | None = None, scores: Path | None = None,
+            compact: bool = False) -> None:
+    """Print the summary (only the verdict and the estimates with ``compact``), write the
+    requested files (CSV exports with formula-like text neutralized; each command has checked
+    them against its inputs before running)."""
     if not quiet:
-        _stdout().print(analysis)
+        if compact:
+            from truelift.report.terminal import compact_renderable
+
+            _stdout().print(compact_renderable(analysis))
+        else:
+            _stdout().print(analysis)
     written: list[tuple[str, Path]] = []
     try:
         if report is not None:
@@ -298,6 +308,7 @@ def observe(
                                          "FAIL.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary, no progress.")] =
         False,
+    compact: Compact = False,
 ) -> None:
     """Estimate the causal lift of a non-randomized treatment (naive vs adjusted, with checks)."""
     try:
@@ -315,7 +326,8 @@ def observe(
             propensity=propensity, trim=parse_trim(trim), level=level, seed=seed,
             drop_missing=drop_missing, refute=not no_refute, customers=customers,
             rollout=rollout)
-        _render(analysis, quiet=quiet, report=report, json=json, export_matches=export_matches)
+        _render(analysis, quiet=quiet, compact=compact,
+                report=report, json=json, export_matches=export_matches)
     except TrueliftError as exc:
         raise _error(str(exc)) from None
     _strict_exit(analysis, strict)
@@ -410,6 +422,7 @@ def readout(
     json: Annotated[Path | None, typer.Option("--json", help="Write the JSON result here.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 3 when the verdict is FAIL.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary, no progress.")] = False,
+    compact: Compact = False,
 ) -> None:
     """Read out a randomized A/B/n test: lifts with intervals, SRM, corrections, segments, funnel."""
     from truelift.experiment.readout import readout as run_readout
@@ -423,7 +436,7 @@ def readout(
             expected_split=parse_split(split), alpha=alpha, correction=correction, family=family,
             relative=relative, sequential=sequential, horizon=horizon, bayes=not no_bayes,
             dropna=dropna, seed=seed)
-        _render(analysis, quiet=quiet, report=report, json=json)
+        _render(analysis, quiet=quiet, compact=compact, report=report, json=json)
     except TrueliftError as exc:
         raise _error(str(exc)) from None
     _strict_exit(analysis, strict)
@@ -458,6 +471,7 @@ def plan(
     json: Annotated[Path | None, typer.Option("--json", help="Write the JSON result here.")] = None,
     report: Annotated[Path | None, typer.Option(help="Write the HTML report here.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
+    compact: Compact = False,
 ) -> None:
     """Plan a randomized test: users per arm, power or detectable lift, and duration."""
     from truelift.experiment.plan import plan as run_plan
@@ -475,7 +489,7 @@ def plan(
                           power=power, alpha=alpha, variants=variants, split=shares, sided=sided,
                           correction=correction, daily_traffic=daily_traffic, sequential=sequential,
                           looks=looks, variance_reduction=variance_reduction)
-        _render(result, quiet=quiet, report=report, json=json)
+        _render(result, quiet=quiet, compact=compact, report=report, json=json)
     except TrueliftError as exc:
         raise _error(str(exc)) from None
 
@@ -529,6 +543,7 @@ def uplift(
                                                 "(CSV) here.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 3 when the verdict is FAIL.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary, no progress.")] = False,
+    compact: Compact = False,
 ) -> None:
     """Who benefits: per-customer effects, honest uplift evaluation, groups and a targeting rule."""
     try:
@@ -543,7 +558,7 @@ def uplift(
             max_customers=max_customers, max_spend=max_spend, segments=_names(segment),
             categorical=_names(categorical), id=id, folds=folds, level=level, seed=seed,
             drop_missing=drop_missing)
-        _render(analysis, quiet=quiet, report=report, json=json, scores=scores)
+        _render(analysis, quiet=quiet, compact=compact, report=report, json=json, scores=scores)
     except TrueliftError as exc:
         raise _error(str(exc)) from None
     _strict_exit(analysis, strict)
@@ -575,6 +590,7 @@ def demo(
         None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary, no progress.")] =
         False,
+    compact: Compact = False,
 ) -> None:
     """Run a whole job on generated data whose true effect is known."""
     try:
@@ -589,7 +605,8 @@ def demo(
                 quiet, data=data, treatment="received_personalization", outcomes=list(DEMO_OUTCOMES),
                 covariates=list(DEMO_COVARIATES), id="customer_id", method="all", estimand="ATT",
                 seed=seed, customers=1_000_000, rollout=0.5)
-            _render(analysis, quiet=quiet, report=report or Path("truelift-demo.html"), json=json)
+            _render(analysis, quiet=quiet, compact=compact,
+                    report=report or Path("truelift-demo.html"), json=json)
             if not quiet:
                 _stdout().print(_truth_table(analysis, truth))
         elif kind == "readout":
@@ -605,7 +622,8 @@ def demo(
                 metrics=list(DEMO_METRICS), guardrails=["ctr=clicks/impressions"],
                 covariates=["revenue_pre", "sessions_pre"], segments=["device", "visitor"],
                 funnel=list(DEMO_FUNNEL), time="day", sequential="always-valid", horizon=n, seed=seed)
-            _render(analysis, quiet=quiet, report=report or Path("truelift-readout-demo.html"), json=json)
+            _render(analysis, quiet=quiet, compact=compact,
+                    report=report or Path("truelift-readout-demo.html"), json=json)
             if not quiet:
                 _stdout().print(_readout_truth_table(analysis, truth))
         elif kind == "uplift":
@@ -621,13 +639,14 @@ def demo(
                 outcome=["converted", "revenue"], covariates=[f"x{i}" for i in range(1, 11)],
                 value=DEMO_MARGIN, cost=DEMO_COUPON_COST, segments=["x3", "x5"], id="customer_id",
                 seed=seed)
-            _render(analysis, quiet=quiet, report=report or Path("truelift-uplift-demo.html"), json=json)
+            _render(analysis, quiet=quiet, compact=compact,
+                    report=report or Path("truelift-uplift-demo.html"), json=json)
             if not quiet:
                 _stdout().print(_uplift_truth_table(analysis, truth))
         elif kind == "did":
             from truelift.cli_quasi import did_demo
 
-            did_demo(n=n, seed=seed, report=report, json=json, quiet=quiet)
+            did_demo(n=n, seed=seed, report=report, json=json, quiet=quiet, compact=compact)
         else:
             raise BadInput(f"--kind must be observe, readout, uplift or did; got {kind!r}")
     except TrueliftError as exc:

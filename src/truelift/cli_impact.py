@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from truelift.cli import BadInput, _error, _names, _stderr, app, parse_label
+from truelift.cli import BadInput, Compact, _error, _names, _stderr, app, parse_label
 from truelift.cli_quasi import DropMissing, File, Json, Level, Quiet, Report, Strict, _go
 from truelift.errors import TrueliftError
 
@@ -52,6 +52,7 @@ def project(
     brief: Annotated[Path | None, typer.Option(help="Write the one-page decision brief (HTML) "
                                                "here.")] = None,
     report: Report = None, json: Json = None, strict: Strict = False, quiet: Quiet = False,
+    compact: Compact = False,
 ) -> None:
     """What it is worth: rollout scenarios with Monte Carlo ranges, and a decision brief."""
     from truelift.impact.scenarios import Scenario
@@ -67,7 +68,8 @@ def project(
                                                        "--json": json})
     except TrueliftError as exc:
         raise _error(str(exc)) from None
-    analysis = _go(run, quiet=quiet, report=report, json=json, strict=False, result=str(result),
+    analysis = _go(run, quiet=quiet, compact=compact,
+                   report=report, json=json, strict=False, result=str(result),
                    customers=customers, scenarios=scenarios, outcome=outcome, value=value,
                    cost_per_customer=cost, fixed_cost=fixed_cost, horizon=horizon, decay=decay,
                    target=target, draws=draws, seed=seed, level=level)
@@ -94,7 +96,7 @@ def decompose(
     orders: Annotated[str, typer.Option(help="Orders per customer column.", show_default=False)],
     converted: Annotated[str | None, typer.Option(help="0/1 converted column. [default: orders > 0]")] = None,
     level: Level = 0.95, drop_missing: DropMissing = False, report: Report = None, json: Json = None,
-    strict: Strict = False, quiet: Quiet = False,
+    strict: Strict = False, quiet: Quiet = False, compact: Compact = False,
 ) -> None:
     """Revenue per customer lift split into conversion, orders per converter and order value."""
     from truelift.impact.revenue import decompose as run
@@ -103,7 +105,8 @@ def decompose(
         data = _frame(file, [variant, revenue, orders, *([converted] if converted else [])])
     except TrueliftError as exc:
         raise _error(str(exc)) from None
-    _go(run, quiet=quiet, report=report, json=json, strict=strict, data=data, variant=variant,
+    _go(run, quiet=quiet, compact=compact,
+        report=report, json=json, strict=strict, data=data, variant=variant,
         control=parse_label(control), revenue=revenue, orders=orders, converted=converted, level=level,
         drop_missing=drop_missing)
 
@@ -116,7 +119,7 @@ def funnel(
     stages: Annotated[str, typer.Option(help="0/1 stage columns in funnel order, comma separated.",
                                         show_default=False)],
     level: Level = 0.95, report: Report = None, json: Json = None, strict: Strict = False,
-    quiet: Quiet = False,
+    quiet: Quiet = False, compact: Compact = False,
 ) -> None:
     """Where the lift enters and leaks: step conversion by arm, each stage's share of the lift."""
     from truelift.impact.funnel import funnel as run
@@ -125,7 +128,8 @@ def funnel(
         data = _frame(file, [variant, *_names(stages)])
     except TrueliftError as exc:
         raise _error(str(exc)) from None
-    _go(run, quiet=quiet, report=report, json=json, strict=strict, data=data, variant=variant,
+    _go(run, quiet=quiet, compact=compact,
+        report=report, json=json, strict=strict, data=data, variant=variant,
         control=parse_label(control), stages=_names(stages), level=level)
 
 
@@ -141,12 +145,13 @@ def ltv(
     horizon: Annotated[int, typer.Option(help="Periods of lifetime to value.", show_default=False)],
     discount: Annotated[float, typer.Option(help="Discount rate per period.")] = 0.0,
     level: Level = 0.95, drop_missing: DropMissing = False, report: Report = None, json: Json = None,
-    strict: Strict = False, quiet: Quiet = False,
+    strict: Strict = False, quiet: Quiet = False, compact: Compact = False,
 ) -> None:
     """Lifetime value by arm: retention, churn, discounted LTV and the incremental LTV."""
     from truelift.impact.ltv import ltv as run
 
-    _go(run, quiet=quiet, report=report, json=json, strict=strict, data=str(file), customer=customer,
+    _go(run, quiet=quiet, compact=compact,
+        report=report, json=json, strict=strict, data=str(file), customer=customer,
         period=period, revenue=revenue, variant=variant, control=parse_label(control), horizon=horizon,
         discount=discount, level=level, drop_missing=drop_missing)
 

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from truelift.cli import _error, _names, _progress, _render, _strict_exit, app, parse_label
+from truelift.cli import Compact, _error, _names, _progress, _render, _strict_exit, app, parse_label
 from truelift.errors import TrueliftError
 
 Report = Annotated[Path | None, typer.Option(help="Write the HTML report here.")]
@@ -29,7 +29,7 @@ File = Annotated[Path, typer.Argument(help="CSV or Parquet file.", metavar="FILE
 
 
 def _go(entry: Callable[..., Any], *, quiet: bool, report: Path | None, json: Path | None, strict: bool,
-        **kwargs: Any) -> Any:
+        compact: bool = False, **kwargs: Any) -> Any:
     """Call ``entry`` (with a progress callback when it takes one), render, apply ``--strict``;
     return the analysis."""
     import warnings
@@ -55,7 +55,7 @@ def _go(entry: Callable[..., Any], *, quiet: bool, report: Path | None, json: Pa
 
                     _stderr().print("warning: " + " ".join(printable(str(w.message)).split()),
                                     markup=False)
-        _render(analysis, quiet=quiet, report=report, json=json)
+        _render(analysis, quiet=quiet, report=report, json=json, compact=compact)
     except TrueliftError as exc:
         raise _error(str(exc)) from None
     _strict_exit(analysis, strict)
@@ -81,12 +81,13 @@ def did(
                                                "controls.")] = "never",
     placebo: Annotated[bool, typer.Option(help="Run the placebo in time.")] = True,
     level: Level = 0.95, drop_missing: DropMissing = False, report: Report = None, json: Json = None,
-    strict: Strict = False, quiet: Quiet = False,
+    strict: Strict = False, quiet: Quiet = False, compact: Compact = False,
 ) -> None:
     """Difference-in-differences and event study (TWFE, Callaway & Sant'Anna), with pre-trend checks."""
     from truelift.quasi.did import did as run
 
-    _go(run, quiet=quiet, report=report, json=json, strict=strict, data=str(file), outcome=outcome,
+    _go(run, quiet=quiet, compact=compact,
+        report=report, json=json, strict=strict, data=str(file), outcome=outcome,
         time=time, treatment=treatment, unit=unit, group=group, cluster=cluster, weights=weights,
         method=method, control_group=control_group, placebo=placebo, level=level,
         drop_missing=drop_missing)
@@ -107,12 +108,13 @@ def synth(
     placebo: Annotated[bool, typer.Option(help="Placebo-in-space inference (every donor as a fake "
                                           "treated unit).")] = True,
     level: Level = 0.95, seed: Annotated[int, typer.Option(help="Seed.")] = 0, report: Report = None,
-    json: Json = None, strict: Strict = False, quiet: Quiet = False,
+    json: Json = None, strict: Strict = False, quiet: Quiet = False, compact: Compact = False,
 ) -> None:
     """Synthetic control: donor weights, pre-period fit, placebo-in-space inference (pysyncon)."""
     from truelift.quasi.synth import synth as run
 
-    _go(run, quiet=quiet, report=report, json=json, strict=strict, data=str(file), outcome=outcome,
+    _go(run, quiet=quiet, compact=compact,
+        report=report, json=json, strict=strict, data=str(file), outcome=outcome,
         unit=unit, time=time, treated=parse_label(treated), start=parse_label(start),
         donors=[parse_label(d) for d in _names(donors)] or None, placebo=placebo, level=level, seed=seed)
 
@@ -129,12 +131,13 @@ def geo(
     users: Annotated[str | None, typer.Option(help="Users per region and day: analyse the outcome per "
                                               "user.")] = None,
     level: Level = 0.95, seed: Annotated[int, typer.Option(help="Seed.")] = 0, report: Report = None,
-    json: Json = None, strict: Strict = False, quiet: Quiet = False,
+    json: Json = None, strict: Strict = False, quiet: Quiet = False, compact: Compact = False,
 ) -> None:
     """Read a geo experiment: lift per user with CI, actual vs counterfactual over time."""
     from truelift.quasi.geo import geo as run
 
-    _go(run, quiet=quiet, report=report, json=json, strict=strict, data=str(file), region=region, time=time,
+    _go(run, quiet=quiet, compact=compact,
+        report=report, json=json, strict=strict, data=str(file), region=region, time=time,
         outcome=outcome, treatment=treatment, start=parse_label(start), method=method, users=users,
         level=level, seed=seed)
 
@@ -156,12 +159,13 @@ def geo_plan(
     power: Annotated[float, typer.Option(help="Target power.")] = 0.8,
     reps: Annotated[int, typer.Option(help="Placebo re-analyses of history.")] = 200,
     seed: Annotated[int, typer.Option(help="Seed.")] = 0, report: Report = None, json: Json = None,
-    strict: Strict = False, quiet: Quiet = False,
+    strict: Strict = False, quiet: Quiet = False, compact: Compact = False,
 ) -> None:
     """Plan a geo experiment: assign regions and read the detectable lift off history."""
     from truelift.quasi.geo import geo_plan as run
 
-    _go(run, quiet=quiet, report=report, json=json, strict=strict, history=str(file), region=region,
+    _go(run, quiet=quiet, compact=compact,
+        report=report, json=json, strict=strict, history=str(file), region=region,
         time=time, outcome=outcome, treated_share=treated_share, method=method, test_periods=test_periods,
         pre_periods=pre_periods, effect=effect, alpha=alpha, power=power, reps=reps, seed=seed)
 
@@ -175,12 +179,13 @@ def iv(
     covariates: Annotated[str | None, typer.Option(help="Pre-treatment columns, comma separated.")] = None,
     cluster: Annotated[str | None, typer.Option(help="Cluster column.")] = None,
     level: Level = 0.95, drop_missing: DropMissing = False, report: Report = None, json: Json = None,
-    strict: Strict = False, quiet: Quiet = False,
+    strict: Strict = False, quiet: Quiet = False, compact: Compact = False,
 ) -> None:
     """Instrumental variables (2SLS): the effect on compliers, first-stage strength checked."""
     from truelift.quasi.iv import iv as run
 
-    _go(run, quiet=quiet, report=report, json=json, strict=strict, data=str(file), outcome=outcome,
+    _go(run, quiet=quiet, compact=compact,
+        report=report, json=json, strict=strict, data=str(file), outcome=outcome,
         treatment=treatment, instrument=instrument, covariates=_names(covariates), cluster=cluster,
         level=level, drop_missing=drop_missing)
 
@@ -201,12 +206,13 @@ def rd(
     p: Annotated[int, typer.Option("--p", help="Order of the local polynomial.")] = 1,
     cluster: Annotated[str | None, typer.Option(help="Cluster column.")] = None,
     level: Level = 0.95, drop_missing: DropMissing = False, report: Report = None, json: Json = None,
-    strict: Strict = False, quiet: Quiet = False,
+    strict: Strict = False, quiet: Quiet = False, compact: Compact = False,
 ) -> None:
     """Regression discontinuity: the jump at a cutoff, robust bias-corrected (rdrobust)."""
     from truelift.quasi.rd import rd as run
 
-    _go(run, quiet=quiet, report=report, json=json, strict=strict, data=str(file), outcome=outcome,
+    _go(run, quiet=quiet, compact=compact,
+        report=report, json=json, strict=strict, data=str(file), outcome=outcome,
         running=running, cutoff=cutoff, treatment=treatment, covariates=_names(covariates),
         bandwidth=bandwidth, kernel=kernel, p=p, cluster=cluster, level=level, drop_missing=drop_missing)
 
@@ -228,18 +234,20 @@ def switchback(
     fixed_effects: Annotated[str | None, typer.Option(help="Columns absorbed as fixed effects (e.g. "
                                                       "hour), comma separated.")] = None,
     level: Level = 0.95, drop_missing: DropMissing = False, report: Report = None, json: Json = None,
-    strict: Strict = False, quiet: Quiet = False,
+    strict: Strict = False, quiet: Quiet = False, compact: Compact = False,
 ) -> None:
     """Switchback test: time-sliced randomization, washout for carryover, CRV1 over slices."""
     from truelift.quasi.switchback import switchback as run
 
-    _go(run, quiet=quiet, report=report, json=json, strict=strict, data=str(file), outcome=outcome,
+    _go(run, quiet=quiet, compact=compact,
+        report=report, json=json, strict=strict, data=str(file), outcome=outcome,
         time=time, treatment=treatment, slice=slice, unit=unit, washout=washout,
         periods_per_slice=periods_per_slice, covariates=_names(covariates),
         fixed_effects=_names(fixed_effects), level=level, drop_missing=drop_missing)
 
 
-def did_demo(*, n: int | None, seed: int, report: Path | None, json: Path | None, quiet: bool) -> None:
+def did_demo(*, n: int | None, seed: int, report: Path | None, json: Path | None, quiet: bool,
+             compact: bool = False) -> None:
     """``truelift demo --kind did``: a staggered rollout to regions whose true effects are known."""
     from truelift.cli import BadInput, _stdout
     from truelift.datasets.quasi_did import staggered_panel
@@ -249,7 +257,8 @@ def did_demo(*, n: int | None, seed: int, report: Path | None, json: Path | None
     if units < 40:
         raise BadInput(f"--n must be at least 40 units; got {units}")
     data, truth = staggered_panel(units=units, periods=12, seed=seed)
-    analysis = _go(run, quiet=quiet, report=report or Path("truelift-did-demo.html"), json=json, strict=False,
+    analysis = _go(run, quiet=quiet, compact=compact,
+                   report=report or Path("truelift-did-demo.html"), json=json, strict=False,
                    data=data, outcome="y", time="period", treatment="treated", unit="unit", seed=seed)
     if not quiet:
         from rich.table import Table

@@ -101,3 +101,16 @@ def test_did_demo_runs_and_prints_the_truth(cli, tmp_path):
     proc = cli("demo", "--kind", "did", "--n", "120", "--report", tmp_path / "d.html")
     assert proc.returncode == 0, proc.stderr
     assert "true ATT" in proc.stdout and (tmp_path / "d.html").exists()
+
+
+@pytest.mark.parametrize("command", ["did", "rd"])
+def test_compact_prints_only_the_verdict_and_the_estimates(cli, files, command):
+    args, call = CASES[command]
+    src = files["panel" if command == "did" else command]
+    full = cli(command, src, *args)
+    short = cli(command, src, *args, "--compact")
+    assert full.returncode == 0 and short.returncode == 0, short.stderr
+    assert "What is estimated" in full.stdout and "What is estimated" not in short.stdout
+    assert "Estimates" in short.stdout and len(short.stdout) < len(full.stdout) / 2
+    head = call(files).estimate()
+    assert head.method in " ".join(short.stdout.split())

@@ -632,6 +632,43 @@ def renderable(analysis: Any) -> Any:
     return _Sanitized(render(analysis))
 
 
+def compact_renderable(analysis: Any) -> Any:
+    """The short form of any analysis (``truelift ... --compact``): its verdict with the reasons
+    behind it, then its estimates, one row each, from the schema alone (``_estimates()``), so
+    every kind gets it with no code of its own."""
+    from rich.console import Group
+    from rich.text import Text
+
+    from truelift.report import format as fmt
+    from truelift.report.observational import STATUS_LABEL
+    from truelift.schema import Status
+
+    verdict = getattr(analysis, "verdict", None)
+    parts: list[Any] = []
+    title = f"truelift {getattr(analysis, 'design', None) or analysis.kind}: {analysis.heading}"
+    if verdict is not None:
+        status = Status(verdict.status)
+        parts.append(_verdict_panel({"status": status.value, "status_label": STATUS_LABEL[status],
+                                     "headline": verdict.headline, "sentences": list(verdict.reasons)},
+                                    title))
+    else:
+        parts.append(_panel(Text(""), title))
+    ests = analysis._estimates()
+    if ests:
+        arms = any(e.arm is not None for e in ests)
+        cols: list[str | tuple[str, str]] = [("outcome", "left"), *([("arm", "left")] if arms else []),
+                                             ("method", "left"), ("estimand", "left"),
+                                             f"estimate [{fmt.level(ests[0].level)} CI]", "relative",
+                                             "p", "n treated / control"]
+        rows = [[e.outcome, *([e.arm or ""] if arms else []), e.method, e.estimand,
+                 f"{fmt.effect(e.value)} {fmt.interval(*e.ci, fmt=fmt.effect)}",
+                 fmt.percent(e.relative.value) if e.relative is not None else fmt.MISSING,
+                 fmt.pvalue(e.pvalue), f"{fmt.integer(e.n_treated)} / {fmt.integer(e.n_control)}"]
+                for e in ests]
+        parts.append(_panel(_table(None, cols, rows), "Estimates"))
+    return _Sanitized(Group(*parts))
+
+
 def render_text(analysis: Any, width: int = WIDTH) -> str:
     """The summary of ``analysis`` as plain text (no colour codes), ``width`` columns wide."""
     from rich.console import Console
