@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from tests.contract.kinds import ENTRIES, build
+
 from truelift.report.terminal import _table, render_text
 
 NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?(?:%|K|M|B)?")
