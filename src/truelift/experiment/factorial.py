@@ -34,6 +34,7 @@ from truelift.experiment.srm import SampleRatio, sample_ratio
 from truelift.inference.multiplicity import holm
 from truelift.inference.normal import normal_ci, normal_pvalue
 from truelift.schema import Analysis, Diagnostic, Estimate, Figure, Provenance, Status, Table, Verdict
+from truelift.schema.rules import SRM_ALPHA
 from truelift.schema.values import _ToDict
 
 
@@ -134,7 +135,7 @@ def factorial(
     covariates: Mapping[str, Sequence[str]] | Sequence[str] | str | None = None,
     alpha: float = 0.05,
     expected_split: Sequence[float] | None = None,
-    srm_threshold: float = 0.001,
+    srm_threshold: float = SRM_ALPHA,
     dropna: bool = False,
 ) -> Factorial:
     """Read out a factorial test: main effects and two-factor interactions of every metric.

@@ -59,6 +59,7 @@ from truelift.experiment.group_sequential import (
     fixed_drift,
 )
 from truelift.schema import Analysis, Diagnostic, Estimate, Figure, Provenance, Status, Table, Verdict
+from truelift.schema.rules import MIN_DAYS, MIN_EVENTS, POWER_FAIL, POWER_WARN
 from truelift.schema.values import _ToDict
 
 METRICS: tuple[str, ...] = ("proportion", "mean")
@@ -183,20 +184,6 @@ class Plan(Analysis):
         return (Figure(name="boundaries", kind="series", title="Stopping boundary at every look",
                        data={"x": list(b.fractions), "lines": {"|z| to stop": list(b.z)}},
                        xlabel="information fraction", ylabel="|z| to stop"),)
-
-
-POWER_WARN = 0.8
-"""Below this power a plan is WARN: the conventional minimum (Cohen 1988, *Statistical Power
-Analysis for the Behavioral Sciences*, ch. 2)."""
-POWER_FAIL = 0.5
-"""Below this power a plan is FAIL: the test is more likely to miss an effect of the MDE than to
-find it, so running it as planned is not worth its traffic."""
-MIN_EVENTS = 10
-"""Fewest expected events and non-events per arm of a proportion for the z-test's normal
-approximation (the usual ``n p >= 10`` and ``n (1 - p) >= 10`` rule): below it, WARN."""
-MIN_DAYS = 7
-"""A test shorter than a week is WARN: weekday and weekend users differ, so run whole weeks
-(Kohavi, Tang & Xu 2020, *Trustworthy Online Controlled Experiments*)."""
 
 
 def plan_diagnostics(*, metric: str, baseline: float, mde: float, power: float,

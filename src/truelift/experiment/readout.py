@@ -24,6 +24,7 @@ from truelift.experiment.cells import Cells
 from truelift.experiment.metrics import Auto, Metric, Proportion, Ratio, check_metric_columns, resolve_metrics
 from truelift.inference.multiplicity import CORRECTIONS, benjamini_hochberg, holm
 from truelift.schema import Analysis, Diagnostic, Estimate, Figure, Provenance, Status, Table, Verdict
+from truelift.schema.rules import PRE_BALANCE_Z, SEGMENT_SPLIT_ALPHA, SRM_ALPHA
 from truelift.schema.values import _ToDict
 
 # The statistics modules (they import scipy.special) are imported inside ``readout``, while the
@@ -248,7 +249,7 @@ def readout(
     sequential: str | None = None,
     horizon: int | None = None,
     bayes: bool = True,
-    srm_threshold: float = 0.001,
+    srm_threshold: float = SRM_ALPHA,
     dropna: bool = False,
     seed: int = 0,
     progress: Progress | None = None,
@@ -577,9 +578,9 @@ def _diagnostics(srm: SampleRatio, lifts: list[Lift], breakdowns: tuple[SegmentB
         if lift.cuped is None:
             continue
         worst = max((abs(z) for z in lift.cuped.imbalance_z), default=0.0)
-        if worst > 3.29:  # two-sided p < 0.001
+        if worst > PRE_BALANCE_Z:  # two-sided p < 0.001
             out.append(Diagnostic(
-                name=f"pre_period_balance:{lift.metric}:{lift.variant}", value=worst, threshold=3.29,
+                name=f"pre_period_balance:{lift.metric}:{lift.variant}", value=worst, threshold=PRE_BALANCE_Z,
                 status=Status.WARN,
                 message=f"The pre-period covariates of {lift.metric!r} differ between {lift.variant!r} and "
                         f"control (|z| = {worst:.1f}); randomization may be broken."))
@@ -601,9 +602,9 @@ def _diagnostics(srm: SampleRatio, lifts: list[Lift], breakdowns: tuple[SegmentB
                             f"opposite sign to the lift in every {b.column!r} segment; the split differs "
                             f"by segment (p {_p(b.split.pvalue)}), so trust the segment lifts and "
                             "find why."))
-        if b.split.pvalue < 0.001:
+        if b.split.pvalue < SEGMENT_SPLIT_ALPHA:
             out.append(Diagnostic(
-                name=f"split_by_segment:{b.column}", value=b.split.pvalue, threshold=0.001,
+                name=f"split_by_segment:{b.column}", value=b.split.pvalue, threshold=SEGMENT_SPLIT_ALPHA,
                 status=Status.WARN,
                 message=f"The split differs between {b.column!r} segments (chi-square p "
                         f"{_p(b.split.pvalue)}); pooled lifts may be confounded by {b.column!r}."))

@@ -51,6 +51,7 @@ from truelift.inference.normal import effect_from_means
 from truelift.nuisance.crossfit import default_folds, fold_ids
 from truelift.nuisance.folds import canonicalize
 from truelift.schema import Analysis, Diagnostic, Estimate, Figure, Provenance, Status, Table, Verdict
+from truelift.schema.rules import GROUP_MIN, HETEROGENEITY_ALPHA, UPLIFT_CLIPPED_FAIL, UPLIFT_CLIPPED_OK
 from truelift.schema.values import _ToDict
 
 Progress = Callable[[str, int, int], None]
@@ -599,12 +600,14 @@ def _arm_diagnostics(arm: str, out: str, blp: ev.BLPResult, qini: float, calib: 
     what = f"{arm} on {out}"
     diags = []
     het = blp.pvalue_heterogeneity
-    if blp.beta2 > 0 and het < 0.05:
-        diags.append(Diagnostic(name="heterogeneity", value=het, threshold=0.05, status=Status.OK,
+    if blp.beta2 > 0 and het < HETEROGENEITY_ALPHA:
+        diags.append(Diagnostic(name="heterogeneity", value=het, threshold=HETEROGENEITY_ALPHA,
+                                status=Status.OK,
                                 message=f"{what}: the scores predict who benefits more (BLP slope "
                                         f"{blp.beta2:.2f}, p = {het:.2g})."))
     else:
-        diags.append(Diagnostic(name="heterogeneity", value=het, threshold=0.05, status=Status.WARN,
+        diags.append(Diagnostic(name="heterogeneity", value=het, threshold=HETEROGENEITY_ALPHA,
+                                status=Status.WARN,
                                 message=f"{what}: no heterogeneity worth targeting was detected (BLP "
                                         f"slope {blp.beta2:.2f}, p = {het:.2g}); targeting by these "
                                         "scores may do no better than treating everyone or no one."))
@@ -625,7 +628,7 @@ def _group_diagnostics(arm: str, out: str, groups: FourGroups) -> tuple[Diagnost
     """Do the groups the model predicts to gain (lose) really gain (lose)? Checked when 100+ customers."""
     diags = []
     for g in groups.groups:
-        if g.n < 100 or not math.isfinite(g.se):
+        if g.n < GROUP_MIN or not math.isfinite(g.se):
             continue
         wrong = (g.name == "sleeping dog" and g.ci[0] > 0) or (g.name == "persuadable" and g.ci[1] < 0)
         if wrong:
@@ -643,9 +646,10 @@ def _design_diagnostics(design: str, nuis: Nuisances, prepared: Prepared) -> lis
     diags = []
     if design == "observational":
         share = nuis.clipped / prepared.n
-        status = Status.OK if share <= 0.01 else Status.WARN if share <= 0.05 else Status.FAIL
+        status = (Status.OK if share <= UPLIFT_CLIPPED_OK else Status.WARN if share <= UPLIFT_CLIPPED_FAIL
+                  else Status.FAIL)
         diags.append(Diagnostic(
-            name="overlap_clipped", value=share, threshold=0.01, status=status,
+            name="overlap_clipped", value=share, threshold=UPLIFT_CLIPPED_OK, status=status,
             message=(f"{nuis.clipped} customers ({share:.1%}) have an estimated propensity below "
                      f"{CLIP} for some arm (clipped): "
                      + ("overlap is adequate." if status is Status.OK else

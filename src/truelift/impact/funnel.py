@@ -38,8 +38,7 @@ from truelift.errors import DataError, MethodError
 from truelift.impact.result import Figure, ImpactAnalysis, Table, effect_estimate
 from truelift.impact.revenue import arm_labels, binary, check_frame, check_level, provenance, two_arm_relative
 from truelift.schema import Diagnostic, Estimate, Status, Verdict
-
-MIN_REACHED = 30
+from truelift.schema.rules import MIN_REACHED
 
 
 class _ArmFunnel:

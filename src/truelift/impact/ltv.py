@@ -54,12 +54,7 @@ import pandas as pd
 from truelift.errors import DataError, MethodError
 from truelift.impact.result import Figure, ImpactAnalysis, Table, effect_estimate
 from truelift.schema import Diagnostic, Provenance, Status, Verdict
-
-EXTRAPOLATED_SHARE_WARN = 0.5
-"""Share of an arm's LTV that is projected rather than observed above which the analysis warns."""
-
-MIN_PERIODS = 3
-"""Observed periods below which the fitted retention rests on too little data (WARN)."""
+from truelift.schema.rules import EXTRAPOLATED_SHARE_WARN, MIN_PERIODS
 
 
 def ltv(data: Any, *, customer: str, period: str, revenue: str, variant: str, control: Any,

@@ -45,11 +45,11 @@ import pandas as pd
 from truelift.errors import DataError, MethodError
 from truelift.impact.result import Figure, ImpactAnalysis, Table, effect_estimate
 from truelift.schema import Diagnostic, Estimate, Provenance, Status, Verdict
+from truelift.schema.rules import MIN_CONVERTERS
 
 COMPONENTS = ("conversion", "orders_per_converter", "order_value")
 LABELS = {"conversion": "conversion rate", "orders_per_converter": "orders per converter",
           "order_value": "average order value"}
-MIN_CONVERTERS = 30
 
 
 # --------------------------------------------------------------------------------------------------

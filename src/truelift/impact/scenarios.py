@@ -54,10 +54,9 @@ from truelift.impact.load import LoadedResult, loaded_estimates
 from truelift.impact.projection import estimand_is
 from truelift.quasi.result import Figure, Table
 from truelift.schema import Analysis, Diagnostic, Estimate, Provenance, Status, Verdict
+from truelift.schema.rules import LOSS_THRESHOLD
 from truelift.schema.values import _ToDict
 
-LOSS_THRESHOLD = 0.2
-"""Probability of a loss in the moderate scenario above which the projection WARNs."""
 FAN_QUANTILES = (("p2.5", 0.025), ("p10", 0.10), ("p50", 0.50), ("p90", 0.90), ("p97.5", 0.975))
 MIN_DRAWS = 1000
 MAX_CELLS = 50_000_000

@@ -43,10 +43,7 @@ from truelift.observational.propensity import (
     propensity_model,
 )
 from truelift.schema import Diagnostic, Status
-
-CLIPPED_WARN = 0.01
-"""Share of clipped scores above which AIPW warns: beyond 1% of units the clip, not the data,
-decides their weight (and the outcome model carries them)."""
+from truelift.schema.rules import CLIPPED_WARN
 
 
 def aipw_influence(

@@ -22,10 +22,8 @@ import numpy as np
 
 from truelift.data.moments import weighted_moments
 from truelift.schema import Diagnostic, Status
+from truelift.schema.rules import SMD_FAIL, SMD_OK, VARIANCE_RATIO
 from truelift.schema.values import _ToDict
-
-SMD_OK = 0.1
-SMD_FAIL = 0.25
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -93,7 +91,8 @@ def balance_table(
     max_a = float(np.nanmax(smd_a)) if smd_a.size else 0.0
     worst = names[int(np.nanargmax(smd_a))] if smd_a.size else ""
     vr = np.array([r.variance_ratio_after for r in rows], dtype=float)
-    bad_vr = [names[j] for j in np.flatnonzero(~np.isnan(vr) & ((vr < 0.5) | (vr > 2.0)))]
+    lo_vr, hi_vr = VARIANCE_RATIO
+    bad_vr = [names[j] for j in np.flatnonzero(~np.isnan(vr) & ((vr < lo_vr) | (vr > hi_vr)))]
     if max_a <= SMD_OK:
         status = Status.OK
         msg = (f"balance reached after {method}: every |SMD| <= {SMD_OK} "
@@ -108,7 +107,8 @@ def balance_table(
                f"(> {SMD_FAIL}); the adjusted groups are not comparable")
     if bad_vr and status is Status.OK:
         status = Status.WARN
-        msg += f"; variance ratio outside [0.5, 2] for {', '.join(map(repr, bad_vr[:3]))}"
+        msg += (f"; variance ratio outside [{lo_vr:g}, {hi_vr:g}] for "
+                f"{', '.join(map(repr, bad_vr[:3]))}")
     diag = Diagnostic(name=f"max_abs_smd_after_{method}", value=max_a, threshold=SMD_OK,
                       status=status, message=msg)
     return Balance(method=method, rows=tuple(rows), max_abs_smd_before=max_b,

@@ -65,10 +65,9 @@ from truelift.observational.nearest import (
 )
 from truelift.observational.propensity import FittedPropensity
 from truelift.schema import Diagnostic, Status
+from truelift.schema.rules import POOL_RATIO_WARN, UNMATCHED_OK, UNMATCHED_WARN
 
 ESTIMANDS = ("ATT", "ATC", "ATE")
-UNMATCHED_OK = 0.01
-UNMATCHED_WARN = 0.05
 
 
 # --------------------------------------------------------------------------- matched sets
@@ -480,7 +479,6 @@ class Matching:
                    weights=weights, diagnostics=diagnostics, extra=sets)
 
 
-POOL_RATIO_WARN = 0.2
 
 
 def _pool_diagnostic(t: np.ndarray, estimand: str) -> Diagnostic:

@@ -18,11 +18,18 @@ import math
 import numpy as np
 
 from truelift.schema import Diagnostic, Status
+from truelift.schema.rules import (
+    ESS_FAIL,
+    ESS_OK,
+    EXTREME_FAIL,
+    EXTREME_OK,
+    EXTREME_SCORE,
+    SUPPORT_OK,
+    SUPPORT_WARN,
+)
 from truelift.schema.values import _ToDict
 
 ESTIMANDS = ("ATT", "ATE", "ATC")
-SUPPORT_WARN = 0.20
-"""Share of units outside the min-max common support above which overlap WARNs (below: context)."""
 
 
 def balancing_weights(e: np.ndarray, t: np.ndarray, estimand: str) -> np.ndarray:
@@ -89,7 +96,7 @@ def overlap_summary(e: np.ndarray, t: np.ndarray, estimand: str) -> Overlap:
     lo = max(float(et.min()), float(ec.min()))
     hi = min(float(et.max()), float(ec.max()))
     outside = (e < lo) | (e > hi)
-    extreme = (e < 0.01) | (e > 0.99)
+    extreme = (e < EXTREME_SCORE) | (e > 1.0 - EXTREME_SCORE)
     w = balancing_weights(e, t, estimand)
     ess_t = effective_sample_size(w[tb])
     ess_c = effective_sample_size(w[~tb])
@@ -102,27 +109,27 @@ def overlap_summary(e: np.ndarray, t: np.ndarray, estimand: str) -> Overlap:
             # noisy units (a flexible model's out-of-fold scores), and on its own it did not
             # predict a wrong estimate; the extreme-score share and the ESS below do the judging.
             name="share_outside_common_support", value=share_out, threshold=SUPPORT_WARN,
-            status=Status.OK if share_out <= 0.01 else Status.INFO if share_out <= SUPPORT_WARN
+            status=Status.OK if share_out <= SUPPORT_OK else Status.INFO if share_out <= SUPPORT_WARN
             else Status.WARN,
             message=(f"{share_out:.1%} of units ({int(outside.sum())}) lie outside the common "
                      f"support of the propensity score [{lo:.3f}, {hi:.3f}]"
-                     + ("" if share_out <= 0.01 else
+                     + ("" if share_out <= SUPPORT_OK else
                         "; the weights and the outcome model extrapolate for them")),
         ),
         Diagnostic(
-            name="share_extreme_propensity", value=share_ext, threshold=0.01,
-            status=Status.OK if share_ext <= 0.01 else Status.WARN if share_ext <= 0.10
+            name="share_extreme_propensity", value=share_ext, threshold=EXTREME_OK,
+            status=Status.OK if share_ext <= EXTREME_OK else Status.WARN if share_ext <= EXTREME_FAIL
             else Status.FAIL,
             message=(f"{share_ext:.1%} of units have a propensity below 0.01 or above 0.99"
-                     + ("" if share_ext <= 0.01 else
+                     + ("" if share_ext <= EXTREME_OK else
                         "; weights there are extreme and estimates unstable")),
         ),
     ]
     for arm, ess, n in (("treated", ess_t, n1), ("control", ess_c, n0)):
         ratio = ess / n if n else 0.0
         diags.append(Diagnostic(
-            name=f"ess_ratio_{arm}", value=ratio, threshold=0.1,
-            status=Status.OK if ratio >= 0.3 else Status.WARN if ratio >= 0.1 else Status.FAIL,
+            name=f"ess_ratio_{arm}", value=ratio, threshold=ESS_FAIL,
+            status=Status.OK if ratio >= ESS_OK else Status.WARN if ratio >= ESS_FAIL else Status.FAIL,
             message=(f"after {estimand} weighting the {arm} arm is worth {ess:,.0f} of its "
                      f"{n:,} units ({ratio:.0%} effective sample size)"),
         ))

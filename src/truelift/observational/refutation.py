@@ -23,6 +23,7 @@ import numpy as np
 from truelift.data.prepare import Prepared
 from truelift.inference import normal_pvalue
 from truelift.schema import Diagnostic, Estimate, Status
+from truelift.schema.rules import PLACEBO_ALPHA, RANDOM_CAUSE_SHIFT
 from truelift.schema.values import _ToDict
 
 Rerun = Callable[[Prepared], tuple[Estimate, ...]]
@@ -61,7 +62,7 @@ def _placebo_result(est: Estimate, vals: np.ndarray, ses: np.ndarray, reps: int,
                     ) -> Refutation:
     mean, se = float(vals.mean()), float(ses.mean() / math.sqrt(reps))
     p = normal_pvalue(mean, se)
-    ok = p >= 0.01
+    ok = p >= PLACEBO_ALPHA
     msg = (f"{est.outcome}: with the treatment shuffled at random ({reps}x, {how}) the "
            f"estimate is {mean:+.4g} (p = {p:.2g}), " + (
                "consistent with no effect, as it should be" if ok else
@@ -69,7 +70,7 @@ def _placebo_result(est: Estimate, vals: np.ndarray, ses: np.ndarray, reps: int,
     return Refutation(
         test="placebo_treatment", outcome=est.outcome, method=est.method,
         original=est.value, new_value=mean, new_se=se, pvalue=p,
-        diagnostic=Diagnostic(name=f"placebo_{est.outcome}", value=p, threshold=0.01,
+        diagnostic=Diagnostic(name=f"placebo_{est.outcome}", value=p, threshold=PLACEBO_ALPHA,
                               status=Status.OK if ok else Status.WARN, message=msg))
 
 
@@ -114,7 +115,7 @@ def random_common_cause(
     out = []
     for est, nest in zip(original, new, strict=True):
         shift = (nest.value - est.value) / est.se if est.se > 0 else 0.0
-        ok = abs(shift) <= 0.5
+        ok = abs(shift) <= RANDOM_CAUSE_SHIFT
         msg = (f"{est.outcome}: adding a random common cause moves the estimate from "
                f"{est.value:.4g} to {nest.value:.4g} ({shift:+.2f} standard errors)"
                + ("" if ok else "; a sound estimate should barely move"))
@@ -122,6 +123,6 @@ def random_common_cause(
             test="random_common_cause", outcome=est.outcome, method=est.method,
             original=est.value, new_value=nest.value, new_se=nest.se, pvalue=math.nan,
             diagnostic=Diagnostic(name=f"random_common_cause_{est.outcome}", value=abs(shift),
-                                  threshold=0.5, status=Status.OK if ok else Status.WARN,
+                                  threshold=RANDOM_CAUSE_SHIFT, status=Status.OK if ok else Status.WARN,
                                   message=msg)))
     return tuple(out)

@@ -19,6 +19,7 @@ import dataclasses
 import math
 
 from truelift.schema import Diagnostic, Estimate, Status
+from truelift.schema.rules import EVALUE_WEAK
 from truelift.schema.values import _ToDict
 
 
@@ -73,9 +74,9 @@ def evalue(estimate: Estimate, *, binary: bool, outcome_sd: float) -> EValue:
         msg = (f"{estimate.outcome}: to explain away the effect, a hidden confounder would need "
                f"to be associated with both treatment and outcome by a risk ratio of "
                f"{e_point:.2f} each ({e_ci:.2f} to move the interval to include no effect)"
-               + ("" if e_ci >= 1.25 else "; weak confounding would suffice, so the effect "
+               + ("" if e_ci >= EVALUE_WEAK else "; weak confounding would suffice, so the effect "
                                          "leans on the covariates having captured it"))
-    diag = Diagnostic(name=f"evalue_ci_{estimate.outcome}", value=e_ci, threshold=1.25,
+    diag = Diagnostic(name=f"evalue_ci_{estimate.outcome}", value=e_ci, threshold=EVALUE_WEAK,
                       status=status, message=msg)
     return EValue(outcome=estimate.outcome, method=estimate.method, scale=scale,
                   risk_ratio=rr, risk_ratio_ci=(lo, hi), evalue=e_point, evalue_ci=e_ci,

@@ -36,6 +36,7 @@ from truelift.errors import DataError, MethodError
 from truelift.quasi.columns import read_periods
 from truelift.quasi.result import Figure, QuasiAnalysis, Table, dropped_diagnostic, effect_estimate
 from truelift.schema import Diagnostic, Estimate, Provenance, Status, Verdict
+from truelift.schema.rules import MIN_CLUSTERS, MIN_COHORT, PRETREND_ALPHA, TWFE_GAP_Z
 
 METHODS = {"auto": "the robust estimator for staggered adoption, else TWFE",
            "twfe": "two-way fixed effects (pyfixest feols)",
@@ -183,17 +184,19 @@ def did(data: Any, *, outcome: str, time: str, treatment: str, unit: str | None 
                                   columns=("pretend_start", "estimate", "se", "lower", "upper", "pvalue"),
                                   rows=((_label(design.periods[pl[0]]), pl[1].value, pl[1].se,
                                          pl[1].ci[0], pl[1].ci[1], pl[1].pvalue),))
-    if design.n_clusters < 20 and headline.se_kind == "crv1":
-        diags.append(Diagnostic(name="clusters", value=design.n_clusters, threshold=20, status=Status.WARN,
+    if design.n_clusters < MIN_CLUSTERS and headline.se_kind == "crv1":
+        diags.append(Diagnostic(name="clusters", value=design.n_clusters, threshold=MIN_CLUSTERS,
+                                status=Status.WARN,
                                 message=f"Only {design.n_clusters} clusters: cluster-robust standard "
                                         "errors are unreliable with so few; read the interval as rough."))
     if design.kind == "panel":
         sizes = f.loc[f["_ever"]].groupby("_g")["_u"].nunique()
-        small = sizes[sizes < 5]
+        small = sizes[sizes < MIN_COHORT]
         if len(small):
             diags.append(Diagnostic(
-                name="small_cohorts", value=int(small.min()), threshold=5, status=Status.WARN,
-                message=f"{len(small)} adoption cohort(s) have fewer than 5 units (the smallest has "
+                name="small_cohorts", value=int(small.min()), threshold=MIN_COHORT, status=Status.WARN,
+                message=f"{len(small)} adoption cohort(s) have fewer than {MIN_COHORT} units "
+                        "(the smallest has "
                         f"{int(small.min())}): their event-time estimates, standard errors and the "
                         "pre-trend test lean on very few units; read them with care."))
     drop = dropped_diagnostic(rows_dropped, design.rows_read)
@@ -499,41 +502,42 @@ def _placebo(design: _Design, outcome: str, level: float) -> tuple[int, Estimate
 def _compare(robust: Estimate, twfe: Estimate) -> Diagnostic:
     comb = math.sqrt(robust.se**2 + twfe.se**2)
     z = abs(robust.value - twfe.value) / comb if comb > 0 else 0.0
-    if z > 2.0:
-        return Diagnostic(name="twfe_vs_robust", value=z, threshold=2.0, status=Status.WARN,
+    if z > TWFE_GAP_Z:
+        return Diagnostic(name="twfe_vs_robust", value=z, threshold=TWFE_GAP_Z, status=Status.WARN,
                           message=f"TWFE ({twfe.value:.4g}) and the robust estimate ({robust.value:.4g}) "
                                   f"differ by {z:.1f} combined standard errors: the effect changes over "
                                   "time or across adoption cohorts, and TWFE's comparisons with already-"
                                   "treated units distort it. Trust the robust estimate.")
-    return Diagnostic(name="twfe_vs_robust", value=z, threshold=2.0, status=Status.OK,
+    return Diagnostic(name="twfe_vs_robust", value=z, threshold=TWFE_GAP_Z, status=Status.OK,
                       message=f"TWFE and the robust estimate agree (they differ by {z:.1f} combined "
                               "standard errors).")
 
 
 def _pretrend_diag(pre: tuple[str, float, int, float] | None) -> Diagnostic:
     if pre is None:
-        return Diagnostic(name="pretrend", value=float("nan"), threshold=0.05, status=Status.WARN,
+        return Diagnostic(name="pretrend", value=float("nan"), threshold=PRETREND_ALPHA, status=Status.WARN,
                           message="There is only one period before adoption, so parallel trends cannot "
                                   "be checked from the data; the estimate rests on the assumption alone.")
     kind, stat, df, p = pre
-    if p < 0.05:
-        return Diagnostic(name="pretrend", value=p, threshold=0.05, status=Status.FAIL,
+    if p < PRETREND_ALPHA:
+        return Diagnostic(name="pretrend", value=p, threshold=PRETREND_ALPHA, status=Status.FAIL,
                           message=f"Pre-trend test failed ({kind}={stat:.3g}, {df} pre-period "
                                   f"coefficients, p={p:.3g}): the groups were already drifting apart "
                                   "before the change; the DiD estimate is not credible.")
-    return Diagnostic(name="pretrend", value=p, threshold=0.05, status=Status.OK,
+    return Diagnostic(name="pretrend", value=p, threshold=PRETREND_ALPHA, status=Status.OK,
                       message=f"No sign of diverging trends before the change ({kind}={stat:.3g}, "
                               f"{df} pre-period coefficients jointly 0, p={p:.3g}).")
 
 
 def _placebo_diag(pl: tuple[int, Estimate]) -> Diagnostic:
     e = pl[1]
-    if e.pvalue < 0.05:
-        return Diagnostic(name="placebo_in_time", value=e.pvalue, threshold=0.05, status=Status.WARN,
+    if e.pvalue < PRETREND_ALPHA:
+        return Diagnostic(name="placebo_in_time", value=e.pvalue, threshold=PRETREND_ALPHA,
+                          status=Status.WARN,
                           message=f"A pretend change before the real one shows an 'effect' of {e.value:.4g} "
                                   f"(p={e.pvalue:.3g}) where there can be none: trends differed before "
                                   "the change, so part of the estimate may be drift.")
-    return Diagnostic(name="placebo_in_time", value=e.pvalue, threshold=0.05, status=Status.OK,
+    return Diagnostic(name="placebo_in_time", value=e.pvalue, threshold=PRETREND_ALPHA, status=Status.OK,
                       message=f"A pretend change before the real one shows no effect ({e.value:.4g}, "
                               f"p={e.pvalue:.3g}), as it should.")
 

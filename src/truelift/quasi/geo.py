@@ -40,10 +40,11 @@ from truelift.quasi.panel import Panel, read_panel
 from truelift.quasi.result import Figure, QuasiAnalysis, Table, effect_estimate
 from truelift.quasi.synth import _as_period, _split, _x_values, synth
 from truelift.schema import Analysis, Diagnostic, Estimate, Provenance, Status, Verdict
+from truelift.schema.rules import FPR_BAND_SIGMAS, HISTORY_WINDOWS, MIN_CLUSTERS
 
 METHODS = ("did", "synth")
 PLAN_METHODS = ("pairs", "random")
-FEW_REGIONS = 20
+FEW_REGIONS = MIN_CLUSTERS
 
 
 # --------------------------------------------------------------------------------------------------
@@ -431,7 +432,7 @@ def _pairs(mat: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _plan_diagnostics(fpr: float, alpha: float, reps: int, n_reg: int, windows: int) -> list[Diagnostic]:
-    band = 3.0 * np.sqrt(alpha * (1 - alpha) / reps)
+    band = FPR_BAND_SIGMAS * np.sqrt(alpha * (1 - alpha) / reps)
     ok = fpr <= alpha + band
     out = [Diagnostic(
         name="false_positive_rate", value=fpr, threshold=alpha + band,
@@ -446,9 +447,9 @@ def _plan_diagnostics(fpr: float, alpha: float, reps: int, n_reg: int, windows: 
         message=f"{n_reg} regions." if n_reg >= FEW_REGIONS else
         f"Only {n_reg} regions: the estimate rests on few clusters and its standard error is unreliable."))
     out.append(Diagnostic(
-        name="history_windows", value=float(windows), threshold=5.0,
-        status=Status.OK if windows >= 5 else Status.WARN,
-        message=f"{windows} distinct history windows." if windows >= 5 else
+        name="history_windows", value=float(windows), threshold=float(HISTORY_WINDOWS),
+        status=Status.OK if windows >= HISTORY_WINDOWS else Status.WARN,
+        message=f"{windows} distinct history windows." if windows >= HISTORY_WINDOWS else
         f"Only {windows} distinct history windows: the power estimate reuses the same few periods; "
         "provide a longer history."))
     return out

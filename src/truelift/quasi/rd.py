@@ -48,13 +48,11 @@ from truelift.quasi.result import (
     first_stage_status,
 )
 from truelift.schema import Diagnostic, Estimate, Provenance, Status, Verdict
+from truelift.schema.rules import DENSITY_ALPHA, DENSITY_FAIL, MIN_PER_SIDE, RD_BALANCE_ALPHA
 
 KERNELS = {"triangular": "tri", "epanechnikov": "epa", "uniform": "uni"}
-MIN_PER_SIDE = 20
 BINS_PER_SIDE = 20
-DENSITY_ALPHA = 0.05
-DENSITY_FAIL = 0.01
-BALANCE_ALPHA = 0.05
+BALANCE_ALPHA = RD_BALANCE_ALPHA
 
 
 def rd(

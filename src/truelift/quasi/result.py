@@ -37,6 +37,7 @@ from truelift.schema import (
     Table,
     Verdict,
 )
+from truelift.schema.rules import FAIL_F, WEAK_F
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True, repr=False)
@@ -129,12 +130,6 @@ def dropped_diagnostic(dropped: Mapping[str, int], rows_read: int) -> Diagnostic
     return Diagnostic(name="rows_dropped", value=total, threshold=None, status=Status.INFO,
                       message=f"{total} of {rows_read} rows were dropped as asked ({reasons}); "
                               "the estimate describes the remaining rows.")
-
-
-WEAK_F = 10.0
-"""A first-stage F below this is a weak instrument (Staiger & Stock 1997's rule of thumb): WARN."""
-FAIL_F = 5.0
-"""A first-stage F below this: FAIL (the estimate's bias and interval are not to be trusted)."""
 
 
 def first_stage_status(f: float) -> Status:

@@ -49,10 +49,9 @@ from truelift.errors import DataError, MethodError
 from truelift.quasi.columns import read_periods
 from truelift.quasi.result import Figure, QuasiAnalysis, Table, effect_estimate
 from truelift.schema import Diagnostic, Estimate, Provenance, Status, Verdict
+from truelift.schema.rules import CARRYOVER_ALPHA, MIN_SLICES_PER_ARM, SLICE_BALANCE_ALPHA, WASHOUT_SHARE_WARN
 
-MIN_SLICES_PER_ARM = 10
-BALANCE_ALPHA = 0.01
-CARRYOVER_ALPHA = 0.05
+BALANCE_ALPHA = SLICE_BALANCE_ALPHA
 ESTIMAND = ("average effect per period of the treatment arm for a slice, "
             "excluding carryover within the washout")
 ESTIMAND_NO_WASHOUT = ("average effect per period of the treatment arm for a slice, "
@@ -470,12 +469,12 @@ def _drop_diagnostics(dropped: dict[str, int], rows_read: int, n_washout: int,
                               message=f"{missing} of {rows_read} rows were dropped as asked for "
                                       f"missing values: {what}"))
     share = n_washout / max(rows_read, 1)
-    status = Status.WARN if share > 0.5 else Status.OK
+    status = Status.WARN if share > WASHOUT_SHARE_WARN else Status.OK
     msg = (f"the washout ({_describe(washout)} after each switch) dropped {n_washout} of {rows_read} rows "
            f"({share:.0%})")
     if status is Status.WARN:
         msg += "; most of the test is washout, so the estimate rests on few periods: use longer slices"
-    out.append(Diagnostic(name="washout_dropped", value=n_washout, threshold=0.5 * rows_read,
+    out.append(Diagnostic(name="washout_dropped", value=n_washout, threshold=WASHOUT_SHARE_WARN * rows_read,
                           status=status, message=msg))
     return out
 

@@ -32,9 +32,8 @@ from truelift.errors import DataError, MethodError
 from truelift.quasi.panel import Panel, read_panel
 from truelift.quasi.result import Figure, QuasiAnalysis, Table, effect_estimate
 from truelift.schema import Diagnostic, Provenance, Status, Verdict
+from truelift.schema.rules import HULL_FAIL, PRE_FIT_FAIL, PRE_FIT_WARN
 
-PRE_FIT_WARN = 0.25
-PRE_FIT_FAIL = 0.5
 Predictor = str | tuple[str, Sequence[Any], str]
 
 
@@ -362,7 +361,7 @@ def _fit_diagnostics(y_wide: pd.DataFrame, treated: Any, pool: list[Any], pre_ma
     y0 = y_wide[pool].to_numpy()[pre_mask]
     outside = (y1 > y0.max(axis=1)) | (y1 < y0.min(axis=1))
     share = float(outside.mean())
-    status = Status.OK if share == 0 else Status.WARN if share < 0.5 else Status.FAIL
+    status = Status.OK if share == 0 else Status.WARN if share < HULL_FAIL else Status.FAIL
     out.append(Diagnostic(
         name="outside_donor_hull", value=share, threshold=0.0, status=status,
         message=("The treated unit lies within the donors' range in every pre period." if share == 0 else

@@ -28,8 +28,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from truelift.observational.balance import SMD_FAIL, SMD_OK
 from truelift.report import format as fmt
+from truelift.schema.rules import SMD_FAIL, SMD_OK
 
 # Colours (colour-blind safe, Okabe & Ito 2008) shared with the HTML report.
 COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442")

@@ -12,9 +12,9 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from truelift.observational.balance import SMD_FAIL, SMD_OK
 from truelift.report import format as fmt
 from truelift.schema import Diagnostic, Estimate, Status
+from truelift.schema.rules import SMD_FAIL, SMD_OK
 
 STATUS_LABEL = {Status.OK: "PASS", Status.INFO: "INFO", Status.WARN: "WARN", Status.FAIL: "FAIL"}
 TEST_LABEL = {"placebo_treatment": "placebo treatment", "random_common_cause": "random common cause"}
