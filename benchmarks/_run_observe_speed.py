@@ -44,7 +44,7 @@ def main() -> None:
     if a.design == "big":
         df, cols, truth = big(a.n)
         started = time.perf_counter()
-        r = tl.observe(df, treatment="t", outcomes="y", covariates=cols, id="id",
+        r = tl.observe(df, treatment="t", outcome="y", covariates=cols, unit="id",
                        method="aipw", refute=False)
     else:
         from _acic import load  # type: ignore[import-not-found]
@@ -52,7 +52,7 @@ def main() -> None:
         inst = load(2)
         df, cols, truth = inst.data, inst.covariates, inst.ate
         started = time.perf_counter()
-        r = tl.observe(df, treatment="z", outcomes="y", covariates=cols, method="all",
+        r = tl.observe(df, treatment="z", outcome="y", covariates=cols, method="all",
                        estimand="ATE")
     fit = time.perf_counter() - started
     e = r.estimate()

@@ -7,7 +7,7 @@ the *sample* ATE = mean(mu1 - mu0) over all units, the sample ATT = the same ove
 
 Rows, per instance and estimand (ATE, ATT):
 
-- ``truelift``: ``tl.observe(df, treatment="z", outcomes="y", covariates=<58 columns>,
+- ``truelift``: ``tl.observe(df, treatment="z", outcome="y", covariates=<58 columns>,
   estimand=..., method="aipw", refute=False, seed=0)`` and the library's defaults otherwise
   (whatever they are at the revision measured; the propensity and outcome models used are read
   back from ``result.provenance.parameters``); truelift one-hot encodes the categoricals itself.
@@ -75,7 +75,7 @@ def _truelift_fit(inst: _acic.Instance, estimand: str, seed: int) -> dict:
 
     t0 = time.perf_counter()
     try:
-        res = tl.observe(inst.data, treatment="z", outcomes="y", covariates=inst.covariates,
+        res = tl.observe(inst.data, treatment="z", outcome="y", covariates=inst.covariates,
                          estimand=estimand, method="aipw", refute=False, seed=seed)
     except Exception as exc:  # reported per row; the run goes on
         return {"error": f"{type(exc).__name__}: {exc}".replace("\n", " ")[:500],

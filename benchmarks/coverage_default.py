@@ -91,8 +91,8 @@ def replicate(design: str, rep: int, args: argparse.Namespace) -> dict:
         for estimand in args.estimands:
             t0, c0 = time.perf_counter(), time.process_time()
             try:
-                res = tl.observe(case.data, treatment=case.treatment, outcomes=list(case.outcomes),
-                                 covariates=list(case.covariates), id=case.id, estimand=estimand,
+                res = tl.observe(case.data, treatment=case.treatment, outcome=list(case.outcomes),
+                                 covariates=list(case.covariates), unit=case.id, estimand=estimand,
                                  method="aipw", refute=False, seed=rep)
             except Exception as exc:  # recorded and counted, never hidden
                 out["errors"][("aipw", estimand)] = f"{type(exc).__name__}: {exc}"

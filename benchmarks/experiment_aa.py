@@ -39,7 +39,7 @@ COVS = ["revenue_pre", "sessions_pre"]
 def _reads(data, n: int, covariates):
     import truelift as tl
 
-    return tl.readout(data, variant="variant", control="control", metrics=METRICS, covariates=covariates,
+    return tl.readout(data, treatment="variant", control="control", outcome=METRICS, covariates=covariates,
                       time="look", sequential="always-valid", horizon=n, bayes=False)
 
 

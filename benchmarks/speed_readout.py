@@ -236,8 +236,8 @@ import time
 t0 = time.perf_counter()
 import truelift as tl
 t1 = time.perf_counter()
-r = tl.readout({path!r}, variant="variant", control="control",
-               metrics=["converted", "clicked", "revenue", "sessions", "aov=revenue/orders"],
+r = tl.readout({path!r}, treatment="variant", control="control",
+               outcome=["converted", "clicked", "revenue", "sessions", "aov=revenue/orders"],
                covariates={covariates!r}, bayes=False)
 t2 = time.perf_counter()
 d = r.to_dict()
@@ -334,9 +334,9 @@ print("RESULT", json.dumps({{"lifts": out, "phases": {{"import": t1 - t0, "read"
 
 
 def cli_args(path: Path, json_out: Path) -> list[str]:
-    args = [str(PROJECT_CLI), "readout", str(path), "--variant", "variant", "--control", "control"]
+    args = [str(PROJECT_CLI), "readout", str(path), "--treatment", "variant", "--control", "control"]
     for m in ["converted", "clicked", "revenue", "sessions", "aov=revenue/orders"]:
-        args += ["--metric", m]
+        args += ["--outcome", m]
     for m, covs in COVARIATES.items():
         args += ["--cuped", f"{m}:{','.join(covs)}"]
     return [*args, "--no-bayes", "--quiet", "--json", str(json_out)]

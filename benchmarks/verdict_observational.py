@@ -1,6 +1,6 @@
 """Operating characteristics of the observational verdict: does it FAIL right answers, flag wrong ones?
 
-Runs the DEFAULT pipeline a user gets, ``tl.observe(df, treatment=..., outcomes=...,
+Runs the DEFAULT pipeline a user gets, ``tl.observe(df, treatment=..., outcome=...,
 covariates=..., id=..., estimand=..., method="all", seed=rep)`` (refutations on), over known-truth
 cases (``_verdict_cases.py``: five simulations and ACIC 2016 resamples), and scores only the
 primary (AIPW) estimate and the verdict. Per case: coverage of the 95% interval of the sample
@@ -62,8 +62,8 @@ def run_one(case_name: str, rep: int, estimand: str, args: argparse.Namespace) -
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            res = tl.observe(case.data, treatment=case.treatment, outcomes=list(case.outcomes),
-                             covariates=list(case.covariates), id=case.id, estimand=estimand,
+            res = tl.observe(case.data, treatment=case.treatment, outcome=list(case.outcomes),
+                             covariates=list(case.covariates), unit=case.id, estimand=estimand,
                              method=args.method, refute=not args.no_refute, seed=rep)
     except Exception as exc:  # recorded per run, never hidden
         row.update(error=f"{type(exc).__name__}: {str(exc)[:300]}",

@@ -270,7 +270,7 @@ def observe(
                                                     "numeric, comma separated.")] = None,
     treated: Annotated[str | None, typer.Option(help="Label of the treated arm (tried as int, "
                                                 "then float, else text).")] = None,
-    id: Annotated[str | None, typer.Option("--id", help="Unit id column (for "
+    unit: Annotated[str | None, typer.Option("--unit", "--id", help="Unit id column (for "
                                            "--export-matches; its hash assigns the "
                                            "cross-fitting folds).")] = None,
     method: Annotated[list[str] | None, typer.Option(
@@ -320,9 +320,9 @@ def observe(
         _refuse_overwriting_inputs((file,), {"--report": report, "--json": json,
                                              "--export-matches": export_matches})
         analysis = _observe(
-            quiet, data=str(file), treatment=treatment, outcomes=_names(outcome),
+            quiet, data=str(file), treatment=treatment, outcome=_names(outcome),
             covariates=_names(covariates), categorical=_names(categorical),
-            treated=parse_label(treated), id=id, method=methods, estimand=estimand,
+            treated=parse_label(treated), unit=unit, method=methods, estimand=estimand,
             propensity=propensity, trim=parse_trim(trim), level=level, seed=seed,
             drop_missing=drop_missing, refute=not no_refute, customers=customers,
             rollout=rollout)
@@ -386,17 +386,18 @@ def _run(quiet: bool, entry: Callable[..., Any], **kwargs: Any) -> Any:
 def readout(
     file: Annotated[Path, typer.Argument(help="CSV or Parquet file: one row per user (or per event "
                                          "with --unit).", metavar="FILE", show_default=False)],
-    variant: Annotated[str, typer.Option("--variant", help="The column holding each user's arm.",
-                                         show_default=False)],
-    metric: Annotated[list[str], typer.Option("--metric", help="Primary metric: a column (0/1 = "
-                                              "proportion, else mean) or NAME=NUM/DEN for a ratio; "
+    treatment: Annotated[str, typer.Option("--treatment", "--variant", help="The column holding each "
+                                           "user's arm (--variant: its old name).", show_default=False)],
+    outcome: Annotated[list[str], typer.Option("--outcome", "--metric", help="Primary metric: a column "
+                                               "(0/1 = proportion, else mean) or NAME=NUM/DEN for a ratio; "
                                               "repeat or comma separated.", show_default=False)],
     control: Annotated[str | None, typer.Option(help="Label of the control arm (tried as int, then "
                                                 "float, else text). [default: control]")] = None,
     guardrail: Annotated[list[str] | None, typer.Option(help="Guardrail metric (same forms); "
                                                         "repeat or comma separated.")] = None,
-    cuped: Annotated[list[str] | None, typer.Option(help="CUPED pre-period covariates: METRIC:COV[,COV] "
-                                                    "or COV[,COV] for every metric; repeat.")] = None,
+    cuped: Annotated[list[str] | None, typer.Option("--covariates", "--cuped", help="CUPED pre-period "
+                                                    "covariates: METRIC:COV[,COV] or COV[,COV] for every "
+                                                    "metric; repeat.")] = None,
     segment: Annotated[list[str] | None, typer.Option(help="Segment column; repeat or comma "
                                                       "list.")] = None,
     funnel: Annotated[str | None, typer.Option(help="Nested 0/1 funnel stage columns, in order, comma "
@@ -407,7 +408,10 @@ def readout(
                                              "users).")] = None,
     split: Annotated[str | None, typer.Option(help="Planned split: LABEL=SHARE,... or SHARE,... "
                                               "[default: equal]")] = None,
-    alpha: Annotated[float, typer.Option(help="Significance level.")] = 0.05,
+    level: Annotated[float, typer.Option(help="Confidence level of every interval; tests are at "
+                                         "1 - level.")] = 0.95,
+    alpha: Annotated[float | None, typer.Option(hidden=True, help="Old form of --level: "
+                                                "--alpha A is --level 1-A.")] = None,
     correction: Annotated[str, typer.Option(help="holm, bh or none.")] = "holm",
     family: Annotated[str, typer.Option(help="primary (guardrails apart) or all.")] = "primary",
     relative: Annotated[str, typer.Option(help="Relative-lift interval: delta or fieller.")] = "delta",
@@ -415,8 +419,8 @@ def readout(
                                                    "pocock.")] = None,
     horizon: Annotated[int | None, typer.Option(help="Planned total users (sequential).")] = None,
     no_bayes: Annotated[bool, typer.Option("--no-bayes", help="Skip the Bayesian readout.")] = False,
-    dropna: Annotated[bool, typer.Option("--dropna", help="Drop (and count) rows with a missing "
-                                         "metric or covariate.")] = False,
+    drop_missing: Annotated[bool, typer.Option("--drop-missing", "--dropna", help="Drop (and count) rows "
+                                               "with a missing metric or covariate.")] = False,
     seed: Annotated[int, typer.Option(help="Seed of the Bayesian Monte Carlo.")] = 0,
     report: Annotated[Path | None, typer.Option(help="Write the HTML report here.")] = None,
     json: Annotated[Path | None, typer.Option("--json", help="Write the JSON result here.")] = None,
@@ -430,12 +434,12 @@ def readout(
     try:
         _refuse_overwriting_inputs((file,), {"--report": report, "--json": json})
         analysis = _run(
-            quiet, run_readout, data=str(file), variant=variant, control=parse_label(control),
-            metrics=_names(metric), guardrails=_names(guardrail), covariates=parse_cuped(cuped),
+            quiet, run_readout, data=str(file), treatment=treatment, control=parse_label(control),
+            outcome=_names(outcome), guardrails=_names(guardrail), covariates=parse_cuped(cuped),
             segments=_names(segment), funnel=_names(funnel), time=time, unit=unit,
-            expected_split=parse_split(split), alpha=alpha, correction=correction, family=family,
-            relative=relative, sequential=sequential, horizon=horizon, bayes=not no_bayes,
-            dropna=dropna, seed=seed)
+            split=parse_split(split), level=level if alpha is None else round(1.0 - alpha, 12),
+            correction=correction, family=family, relative=relative, sequential=sequential,
+            horizon=horizon, bayes=not no_bayes, drop_missing=drop_missing, seed=seed)
         _render(analysis, quiet=quiet, compact=compact, report=report, json=json)
     except TrueliftError as exc:
         raise _error(str(exc)) from None
@@ -529,7 +533,7 @@ def uplift(
                                                       "or comma list.")] = None,
     categorical: Annotated[str | None, typer.Option(help="Covariates to one-hot encode though "
                                                     "numeric, comma separated.")] = None,
-    id: Annotated[str | None, typer.Option("--id", help="Customer id column (kept in "
+    unit: Annotated[str | None, typer.Option("--unit", "--id", help="Customer id column (kept in "
                                            "--scores).")] = None,
     folds: Annotated[int | None, typer.Option(
         help="Cross-fitting folds (default: 5 below 100,000 rows, else 3).")] = None,
@@ -556,7 +560,7 @@ def uplift(
             covariates=_names(covariates), control=parse_label(control), learner=learner, base=base,
             design=design, propensity=propensity, value=value, cost=parse_cost(cost),
             max_customers=max_customers, max_spend=max_spend, segments=_names(segment),
-            categorical=_names(categorical), id=id, folds=folds, level=level, seed=seed,
+            categorical=_names(categorical), unit=unit, folds=folds, level=level, seed=seed,
             drop_missing=drop_missing)
         _render(analysis, quiet=quiet, compact=compact, report=report, json=json, scores=scores)
     except TrueliftError as exc:
@@ -602,8 +606,8 @@ def demo(
                 raise BadInput(f"--n must be at least 100 customers; got {n}")
             data, truth = personalization(n, seed)
             analysis = _observe(
-                quiet, data=data, treatment="received_personalization", outcomes=list(DEMO_OUTCOMES),
-                covariates=list(DEMO_COVARIATES), id="customer_id", method="all", estimand="ATT",
+                quiet, data=data, treatment="received_personalization", outcome=list(DEMO_OUTCOMES),
+                covariates=list(DEMO_COVARIATES), unit="customer_id", method="all", estimand="ATT",
                 seed=seed, customers=1_000_000, rollout=0.5)
             _render(analysis, quiet=quiet, compact=compact,
                     report=report or Path("truelift-demo.html"), json=json)
@@ -618,8 +622,8 @@ def demo(
                 raise BadInput(f"--n must be at least 1,000 users; got {n}")
             data, truth = homepage_test(n=n, seed=seed)
             analysis = _run(
-                quiet, run_readout, data=data, variant="variant", control="control",
-                metrics=list(DEMO_METRICS), guardrails=["ctr=clicks/impressions"],
+                quiet, run_readout, data=data, treatment="variant", control="control",
+                outcome=list(DEMO_METRICS), guardrails=["ctr=clicks/impressions"],
                 covariates=["revenue_pre", "sessions_pre"], segments=["device", "visitor"],
                 funnel=list(DEMO_FUNNEL), time="day", sequential="always-valid", horizon=n, seed=seed)
             _render(analysis, quiet=quiet, compact=compact,
@@ -637,7 +641,7 @@ def demo(
             analysis = _run(
                 quiet, run_uplift, data=data, treatment="arm", control="control",
                 outcome=["converted", "revenue"], covariates=[f"x{i}" for i in range(1, 11)],
-                value=DEMO_MARGIN, cost=DEMO_COUPON_COST, segments=["x3", "x5"], id="customer_id",
+                value=DEMO_MARGIN, cost=DEMO_COUPON_COST, segments=["x3", "x5"], unit="customer_id",
                 seed=seed)
             _render(analysis, quiet=quiet, compact=compact,
                     report=report or Path("truelift-uplift-demo.html"), json=json)

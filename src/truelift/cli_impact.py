@@ -90,7 +90,8 @@ def project(
 @app.command()
 def decompose(
     file: File,
-    variant: Annotated[str, typer.Option(help="The arm column.", show_default=False)],
+    treatment: Annotated[str, typer.Option("--treatment", "--variant", help="The arm column (--variant: "
+                                           "its old name).", show_default=False)],
     control: Annotated[str, typer.Option(help="Label of the control arm.", show_default=False)],
     revenue: Annotated[str, typer.Option(help="Revenue per customer column.", show_default=False)],
     orders: Annotated[str, typer.Option(help="Orders per customer column.", show_default=False)],
@@ -102,11 +103,11 @@ def decompose(
     from truelift.impact.revenue import decompose as run
 
     try:
-        data = _frame(file, [variant, revenue, orders, *([converted] if converted else [])])
+        data = _frame(file, [treatment, revenue, orders, *([converted] if converted else [])])
     except TrueliftError as exc:
         raise _error(str(exc)) from None
     _go(run, quiet=quiet, compact=compact,
-        report=report, json=json, strict=strict, data=data, variant=variant,
+        report=report, json=json, strict=strict, data=data, treatment=treatment,
         control=parse_label(control), revenue=revenue, orders=orders, converted=converted, level=level,
         drop_missing=drop_missing)
 
@@ -114,7 +115,8 @@ def decompose(
 @app.command()
 def funnel(
     file: File,
-    variant: Annotated[str, typer.Option(help="The arm column.", show_default=False)],
+    treatment: Annotated[str, typer.Option("--treatment", "--variant", help="The arm column (--variant: "
+                                           "its old name).", show_default=False)],
     control: Annotated[str, typer.Option(help="Label of the control arm.", show_default=False)],
     stages: Annotated[str, typer.Option(help="0/1 stage columns in funnel order, comma separated.",
                                         show_default=False)],
@@ -125,22 +127,25 @@ def funnel(
     from truelift.impact.funnel import funnel as run
 
     try:
-        data = _frame(file, [variant, *_names(stages)])
+        data = _frame(file, [treatment, *_names(stages)])
     except TrueliftError as exc:
         raise _error(str(exc)) from None
     _go(run, quiet=quiet, compact=compact,
-        report=report, json=json, strict=strict, data=data, variant=variant,
+        report=report, json=json, strict=strict, data=data, treatment=treatment,
         control=parse_label(control), stages=_names(stages), level=level)
 
 
 @app.command()
 def ltv(
     file: File,
-    customer: Annotated[str, typer.Option(help="Customer id column.", show_default=False)],
-    period: Annotated[str, typer.Option(help="Period since assignment (0, 1, ...).", show_default=False)],
+    unit: Annotated[str, typer.Option("--unit", "--customer", help="Customer id column (--customer: its "
+                                      "old name).", show_default=False)],
+    time: Annotated[str, typer.Option("--time", "--period", help="Period since assignment (0, 1, ...; "
+                                      "--period: its old name).", show_default=False)],
     revenue: Annotated[str, typer.Option(help="Revenue in the period (0 when inactive).",
                                          show_default=False)],
-    variant: Annotated[str, typer.Option(help="The arm column.", show_default=False)],
+    treatment: Annotated[str, typer.Option("--treatment", "--variant", help="The arm column (--variant: "
+                                           "its old name).", show_default=False)],
     control: Annotated[str, typer.Option(help="Label of the control arm.", show_default=False)],
     horizon: Annotated[int, typer.Option(help="Periods of lifetime to value.", show_default=False)],
     discount: Annotated[float, typer.Option(help="Discount rate per period.")] = 0.0,
@@ -151,8 +156,8 @@ def ltv(
     from truelift.impact.ltv import ltv as run
 
     _go(run, quiet=quiet, compact=compact,
-        report=report, json=json, strict=strict, data=str(file), customer=customer,
-        period=period, revenue=revenue, variant=variant, control=parse_label(control), horizon=horizon,
+        report=report, json=json, strict=strict, data=str(file), unit=unit,
+        time=time, revenue=revenue, treatment=treatment, control=parse_label(control), horizon=horizon,
         discount=discount, level=level, drop_missing=drop_missing)
 
 

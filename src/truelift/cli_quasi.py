@@ -122,7 +122,8 @@ def synth(
 @app.command()
 def geo(
     file: File,
-    region: Annotated[str, typer.Option(help="Region column.", show_default=False)],
+    unit: Annotated[str, typer.Option("--unit", "--region", help="Region column (--region: its old "
+                                      "name).", show_default=False)],
     time: Annotated[str, typer.Option(help="Day (period) column.", show_default=False)],
     outcome: Annotated[str, typer.Option(help="Outcome column (e.g. revenue).", show_default=False)],
     treatment: Annotated[str, typer.Option(help="0/1 treated-region column.", show_default=False)],
@@ -137,7 +138,7 @@ def geo(
     from truelift.quasi.geo import geo as run
 
     _go(run, quiet=quiet, compact=compact,
-        report=report, json=json, strict=strict, data=str(file), region=region, time=time,
+        report=report, json=json, strict=strict, data=str(file), unit=unit, time=time,
         outcome=outcome, treatment=treatment, start=parse_label(start), method=method, users=users,
         level=level, seed=seed)
 
@@ -146,7 +147,8 @@ def geo(
 def geo_plan(
     file: Annotated[Path, typer.Argument(help="CSV or Parquet file of history: one row per region and "
                                          "day, before the test.", metavar="FILE", show_default=False)],
-    region: Annotated[str, typer.Option(help="Region column.", show_default=False)],
+    unit: Annotated[str, typer.Option("--unit", "--region", help="Region column (--region: its old "
+                                      "name).", show_default=False)],
     time: Annotated[str, typer.Option(help="Day (period) column.", show_default=False)],
     outcome: Annotated[str, typer.Option(help="Outcome column.", show_default=False)],
     treated_share: Annotated[float, typer.Option(help="Share of regions treated.")] = 0.5,
@@ -165,7 +167,7 @@ def geo_plan(
     from truelift.quasi.geo import geo_plan as run
 
     _go(run, quiet=quiet, compact=compact,
-        report=report, json=json, strict=strict, history=str(file), region=region,
+        report=report, json=json, strict=strict, history=str(file), unit=unit,
         time=time, outcome=outcome, treated_share=treated_share, method=method, test_periods=test_periods,
         pre_periods=pre_periods, effect=effect, alpha=alpha, power=power, reps=reps, seed=seed)
 

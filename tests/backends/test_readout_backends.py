@@ -15,7 +15,7 @@ import pytest
 import truelift as tl
 from truelift.datasets import homepage_events, homepage_test
 
-ARGS = dict(variant="variant", control="control", metrics=["purchased", "revenue", "aov=revenue/orders"],
+ARGS = dict(treatment="variant", control="control", outcome=["purchased", "revenue", "aov=revenue/orders"],
             guardrails=["ctr=clicks/impressions"], covariates=["revenue_pre", "sessions_pre"],
             segments=["device"], funnel=["viewed_product", "added_to_cart", "checked_out", "purchased"],
             time="day", sequential="always-valid", bayes=False)
@@ -94,8 +94,8 @@ def test_event_level_rows_on_every_engine(tmp_path):
     events = homepage_events(n_users=2_000, seed=3).data
     path = tmp_path / "events.parquet"
     events.to_parquet(path)
-    args = dict(variant="variant", control="control", unit="user_id", bayes=False,
-                metrics=["revenue", "ctr=clicks/impressions"])
+    args = dict(treatment="variant", control="control", unit="user_id", bayes=False,
+                outcome=["revenue", "ctr=clicks/impressions"])
     a = tl.readout(events, **args)
     on_ibis = tl.readout(ibis.duckdb.connect().read_parquet(str(path)), **args)
     for other in (tl.readout(str(path), **args), on_ibis):
@@ -131,7 +131,7 @@ def test_spark_event_level(spark, tmp_path):
     events = homepage_events(n_users=1_000, seed=8).data
     path = tmp_path / "events.parquet"
     events.to_parquet(path)
-    args = dict(variant="variant", control="control", unit="user_id", bayes=False, metrics=["revenue"])
+    args = dict(treatment="variant", control="control", unit="user_id", bayes=False, outcome=["revenue"])
     a = tl.readout(events, **args)
     b = tl.readout(ibis.pyspark.connect(spark).read_parquet(str(path)), **args)
     assert np.isclose(a.lifts[0].estimate.value, b.lifts[0].estimate.value, rtol=1e-9)

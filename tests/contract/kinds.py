@@ -34,16 +34,16 @@ _COUPON_COVARIATES = [f"x{i}" for i in range(1, 11)]
 
 def _observe() -> object:
     data = tl.datasets.personalization(1_500, seed=7).data
-    return tl.observe(data, treatment="received_personalization", outcomes=["made_purchase", "revenue"],
-                      covariates=_PERSONALIZATION_COVARIATES, id="customer_id",
+    return tl.observe(data, treatment="received_personalization", outcome=["made_purchase", "revenue"],
+                      covariates=_PERSONALIZATION_COVARIATES, unit="customer_id",
                       method=["ipw", "regression", "aipw"], refute=True, seed=3,
                       customers=1_000_000, rollout=0.5)
 
 
 def _readout() -> object:
     data = tl.datasets.homepage_test(8_000, seed=1).data
-    return tl.readout(data, variant="variant", control="control",
-                      metrics=["purchased", "revenue", "aov=revenue/orders"],
+    return tl.readout(data, treatment="variant", control="control",
+                      outcome=["purchased", "revenue", "aov=revenue/orders"],
                       guardrails=["ctr=clicks/impressions"], covariates=["revenue_pre", "sessions_pre"],
                       segments=["device", "visitor"], funnel=_HOMEPAGE_FUNNEL, time="day",
                       sequential="always-valid", horizon=8_000, seed=1)
@@ -56,7 +56,7 @@ def _plan() -> object:
 
 def _factorial() -> object:
     data = tl.datasets.factorial_test(8_000, seed=5).data
-    return tl.factorial(data, factors={"layout": "old", "banner": "off"}, metrics=["purchased", "revenue"],
+    return tl.factorial(data, factors={"layout": "old", "banner": "off"}, outcome=["purchased", "revenue"],
                         covariates=["revenue_pre"])
 
 
@@ -64,7 +64,7 @@ def _uplift() -> object:
     data = tl.datasets.coupon_campaign(n=3_000, seed=3).data
     return tl.uplift(data, treatment="arm", control="control", outcome=["converted", "revenue"],
                      covariates=_COUPON_COVARIATES, value=30.0, cost=1.0, segments=["x3"],
-                     id="customer_id", seed=3)
+                     unit="customer_id", seed=3)
 
 
 def _did() -> object:
@@ -80,13 +80,13 @@ def _synth() -> object:
 
 def _geo() -> object:
     geo = tl.datasets.geo_panel(20, 42, 21, lift=0.05, seed=1)
-    return tl.geo(geo.data, region="region", time="date", outcome="revenue", treatment="treated",
+    return tl.geo(geo.data, unit="region", time="date", outcome="revenue", treatment="treated",
                   start=geo.truth.start, users="users", seed=1)
 
 
 def _geo_plan() -> object:
     history = tl.datasets.geo_panel(20, 56, 0, seed=4).data
-    return tl.geo_plan(history, region="region", time="date", outcome="revenue", method="pairs",
+    return tl.geo_plan(history, unit="region", time="date", outcome="revenue", method="pairs",
                        test_periods=14, effect=0.05, reps=60, seed=4)
 
 
@@ -110,17 +110,17 @@ def _switchback() -> object:
 
 def _decompose() -> object:
     data, _ = tl.datasets.shop_test(4_000, seed=3)
-    return tl.decompose(data, variant="arm", control="control", revenue="revenue", orders="orders")
+    return tl.decompose(data, treatment="arm", control="control", revenue="revenue", orders="orders")
 
 
 def _funnel() -> object:
     data, _ = tl.datasets.shop_test(4_000, seed=3)
-    return tl.funnel(data, variant="arm", control="control", stages=list(STAGES))
+    return tl.funnel(data, treatment="arm", control="control", stages=list(STAGES))
 
 
 def _ltv() -> object:
     data, _ = tl.datasets.subscription_test(400, 6, seed=3)
-    return tl.ltv(data, customer="customer", period="period", revenue="revenue", variant="variant",
+    return tl.ltv(data, unit="customer", time="period", revenue="revenue", treatment="variant",
                   control="control", horizon=12, discount=0.02)
 
 

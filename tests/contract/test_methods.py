@@ -114,8 +114,8 @@ def test_constant_treatment_or_missing_outcome_raise_data_error(method, df):
 def test_observe_is_invariant_to_row_order(df, with_id):
     """Cross-fitting folds come from a hash of the unit, and rows are put in hash order before
     any model sees them: shuffling the rows leaves every estimate unchanged to 1e-12."""
-    kw = dict(treatment="received_personalization", outcomes=["made_purchase", "revenue"],
-              covariates=COVS, method="all", refute=False, id="customer_id" if with_id else None)
+    kw = dict(treatment="received_personalization", outcome=["made_purchase", "revenue"],
+              covariates=COVS, method="all", refute=False, unit="customer_id" if with_id else None)
     a = tl.observe(df, **kw)
     b = tl.observe(df.sample(frac=1.0, random_state=11), **kw)
     for ea, eb in zip(a.estimates, b.estimates, strict=True):

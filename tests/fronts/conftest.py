@@ -44,8 +44,8 @@ def fast_analysis(demo_frame: pd.DataFrame):
     """An in-process analysis (IPW and regression) with a projection."""
     from truelift import observe
 
-    return observe(demo_frame, treatment=TREATMENT, outcomes=OUTCOMES, covariates=COVARIATES,
-                   id="customer_id", method=FAST, seed=3, customers=1_000_000, rollout=0.5)
+    return observe(demo_frame, treatment=TREATMENT, outcome=OUTCOMES, covariates=COVARIATES,
+                   unit="customer_id", method=FAST, seed=3, customers=1_000_000, rollout=0.5)
 
 
 @pytest.fixture(scope="session")

@@ -49,7 +49,7 @@ def test_json_equals_to_dict(cli, demo_csv, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""  # --quiet
     lib = observe(str(demo_csv), treatment="received_personalization",
-                  outcomes=["made_purchase", "revenue"], covariates=COVS.split(","),
+                  outcome=["made_purchase", "revenue"], covariates=COVS.split(","),
                   method=["ipw", "regression"], seed=5, customers=200_000, rollout=0.25)
     got = json.loads(out.read_text(encoding="utf-8"))
     assert got["schema_version"] == 2 and got["kind"] == "observational"
@@ -66,8 +66,8 @@ def test_json_equals_to_dict_full_run_with_matching(cli, demo_csv, tmp_path):
                "--json", out, "--export-matches", pairs, "--quiet")
     assert proc.returncode == 0, proc.stderr
     lib = observe(str(demo_csv), treatment="received_personalization",
-                  outcomes=["made_purchase", "revenue"], covariates=COVS.split(","),
-                  id="customer_id",
+                  outcome=["made_purchase", "revenue"], covariates=COVS.split(","),
+                  unit="customer_id",
                   method=["aipw", Matching(k=2, caliper=0.1, exact=("device_type",)), "ipw"])
     got = json.loads(out.read_text(encoding="utf-8"))
     assert got["provenance"]["parameters"]["method_settings"]["match"]["k"] == 2

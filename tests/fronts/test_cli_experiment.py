@@ -29,14 +29,30 @@ def test_readout_json_equals_library(cli, test_parquet, tmp_path):
                "--sequential", "always-valid", "--horizon", "6000", "--json", out, "--quiet")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""
-    lib = tl.readout(str(test_parquet), variant="variant", control="control",
-                     metrics=["purchased", "aov=revenue/orders"], guardrails=["ctr=clicks/impressions"],
+    lib = tl.readout(str(test_parquet), treatment="variant", control="control",
+                     outcome=["purchased", "aov=revenue/orders"], guardrails=["ctr=clicks/impressions"],
                      covariates={"purchased": ["revenue_pre", "sessions_pre"]}, segments=["device"],
                      funnel=["viewed_product", "added_to_cart", "checked_out", "purchased"], time="day",
                      sequential="always-valid", horizon=6000)
     got = json.loads(out.read_text(encoding="utf-8"))
     assert got["kind"] == "readout" and got["schema_version"] == 2
     assert_same(got, json.loads(json.dumps(lib.to_dict())))
+
+
+def test_the_glossary_flags_and_their_old_names_give_the_same_readout(cli, test_parquet, tmp_path):
+    """--treatment/--outcome/--covariates/--level/--drop-missing, and the old --variant/--metric/
+    --cuped/--alpha/--dropna, are the same run."""
+    new, old = tmp_path / "new.json", tmp_path / "old.json"
+    a = cli("readout", test_parquet, "--treatment", "variant", "--outcome", "purchased",
+            "--covariates", "revenue_pre", "--level", "0.9", "--drop-missing", "--no-bayes",
+            "--json", new, "--quiet")
+    b = cli("readout", test_parquet, "--variant", "variant", "--metric", "purchased",
+            "--cuped", "revenue_pre", "--alpha", "0.1", "--dropna", "--no-bayes", "--json", old,
+            "--quiet")
+    assert a.returncode == 0 and b.returncode == 0, a.stderr + b.stderr
+    got_new, got_old = (json.loads(p.read_text(encoding="utf-8")) for p in (new, old))
+    assert got_new["level"] == got_old["level"] == 0.9
+    assert got_new["lifts"] == got_old["lifts"]
 
 
 def test_readout_summary_and_report(cli, test_parquet, tmp_path):

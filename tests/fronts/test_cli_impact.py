@@ -20,7 +20,7 @@ def files(tmp_path_factory):
     paths = {"shop": root / "shop.csv", "subs": root / "subs.csv", "result": root / "readout.json"}
     shop.to_csv(paths["shop"], index=False)
     subs.to_csv(paths["subs"], index=False)
-    readout = tl.readout(shop, variant="arm", control="control", metrics=["purchase", "revenue"])
+    readout = tl.readout(shop, treatment="arm", control="control", outcome=["purchase", "revenue"])
     paths["result"].write_text(readout.to_json(), encoding="utf-8")
     return paths
 

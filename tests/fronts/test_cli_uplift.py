@@ -29,7 +29,7 @@ def test_json_equals_to_dict_and_scores_written(cli, campaign_csv, tmp_path):
     assert proc.returncode == 0, proc.stderr
     lib = tl.uplift(str(campaign_csv), treatment="arm", control="control", outcome="converted",
                     covariates=COVS.split(","), learner="t", base="linear", value=30.0, cost=2.0,
-                    id="customer_id", seed=3)
+                    unit="customer_id", seed=3)
     got = json.loads(out.read_text(encoding="utf-8"))
     assert got["kind"] == "uplift"
     assert_same(got, json.loads(json.dumps(lib.to_dict())))

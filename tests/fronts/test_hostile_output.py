@@ -87,7 +87,7 @@ def test_escape_sequences_in_labels_never_reach_the_terminal():
     hostile = "tr\x1b[31mRED\x1b]0;owned\x07\x9b2J"
     df = pd.DataFrame({"variant": rng.choice(["control", hostile], n),
                        "converted": rng.integers(0, 2, n)})
-    r = tl.readout(df, variant="variant", control="control", metrics=["converted"])
+    r = tl.readout(df, treatment="variant", control="control", outcome=["converted"])
     buf = io.StringIO()
     Console(file=buf, width=100, force_terminal=True, color_system="truecolor").print(r)
     shown = buf.getvalue()

@@ -30,7 +30,7 @@ def hostile_analysis():
         "arm": t, HOSTILE_OUTCOME: (rng.random(n) < 0.2 + 0.05 * t + 0.05 * (x > 0)).astype(int),
         HOSTILE: x, "seg": rng.choice(["a", "<b>bold</b>"], size=n),
     })
-    return observe(frame, treatment="arm", outcomes=HOSTILE_OUTCOME, covariates=[HOSTILE, "seg"],
+    return observe(frame, treatment="arm", outcome=HOSTILE_OUTCOME, covariates=[HOSTILE, "seg"],
                    method=["ipw", "regression"], customers=1000)
 
 
@@ -95,7 +95,7 @@ def test_html_is_deterministic(fast_analysis, html):
 
 def test_sections_say_what_was_not_run(demo_frame):
     analysis = observe(demo_frame, treatment="received_personalization",
-                       outcomes="made_purchase", covariates=["engagement_score", "device_type"],
+                       outcome="made_purchase", covariates=["engagement_score", "device_type"],
                        method="regression", refute=False)
     page = render_html(analysis)
     assert "Not run (refutations were switched off)" in page

@@ -30,8 +30,8 @@ def flat(text: str) -> str:
 def full():
     """Every part of a readout: CUPED, guardrail, segments, funnel, always-valid over days."""
     d = homepage_test(20_000, seed=1)
-    return tl.readout(d.data, variant="variant", control="control",
-                      metrics=["purchased", "revenue", "aov=revenue/orders"],
+    return tl.readout(d.data, treatment="variant", control="control",
+                      outcome=["purchased", "revenue", "aov=revenue/orders"],
                       guardrails=["ctr=clicks/impressions"], covariates=["revenue_pre", "sessions_pre"],
                       segments=["device", "visitor"], funnel=FUNNEL, time="day", sequential="always-valid")
 
@@ -49,7 +49,8 @@ def html(full) -> str:
 @pytest.fixture(scope="module")
 def three_arms():
     d = homepage_test(12_000, seed=1, variants=("control", "personalized", "recs_v2"))
-    return tl.readout(d.data, variant="variant", metrics=["purchased"], guardrails=["revenue"], funnel=FUNNEL,
+    return tl.readout(d.data, treatment="variant", outcome=["purchased"], guardrails=["revenue"],
+                      funnel=FUNNEL,
                       segments=["device"], time="day", sequential="obrien-fleming", horizon=12_000)
 
 
@@ -61,7 +62,7 @@ def bare():
     arm = np.where(rng.random(n) < 0.6, "control", "treatment")
     frame = pd.DataFrame({"arm": arm, "bought": (rng.random(n) < 0.1).astype(int),
                           "spend": rng.gamma(2.0, 10.0, size=n)})
-    return tl.readout(frame, variant="arm", metrics=["bought", "spend"], bayes=False)
+    return tl.readout(frame, treatment="arm", outcome=["bought", "spend"], bayes=False)
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +75,7 @@ def hostile():
         "arm": arm, "day": rng.integers(0, 5, size=n), "seg": rng.choice(["a", "<b>bold</b>"], size=n),
         "s1": s1, HOSTILE_METRIC: s1 * (rng.random(n) < 0.2 + 0.05 * (arm == HOSTILE)).astype(int),
     })
-    return tl.readout(frame, variant="arm", metrics=[HOSTILE_METRIC], segments=["seg"],
+    return tl.readout(frame, treatment="arm", outcome=[HOSTILE_METRIC], segments=["seg"],
                       funnel=["s1", HOSTILE_METRIC], time="day", sequential="always-valid")
 
 
@@ -141,7 +142,7 @@ def test_terminal_prints_user_labels_as_they_are(hostile):
     rng = np.random.default_rng(2)
     frame = pd.DataFrame({"arm": rng.choice(["control", "[/oops] [bold]x"], size=500),
                           "y": (rng.random(500) < 0.3).astype(int)})
-    assert "[/oops] [bold]x" in render_text(tl.readout(frame, variant="arm", metrics="y"))
+    assert "[/oops] [bold]x" in render_text(tl.readout(frame, treatment="arm", outcome="y"))
 
 
 def test_str_and_dispatch(full, text):
@@ -282,7 +283,7 @@ def test_factorial_renders_in_terminal_html_and_json():
 
     data = _tl.datasets.factorial_test(n=4_000, seed=2).data.copy()
     data["layout"] = data["layout"].replace({"new": "<b>new</b>"})
-    f = _tl.factorial(data, factors={"layout": "old", "banner": "off"}, metrics=["purchased", "revenue"])
+    f = _tl.factorial(data, factors={"layout": "old", "banner": "off"}, outcome=["purchased", "revenue"])
     text = str(f)
     assert "Main effects and interactions" in text and "layout x banner" in text
     html = f._repr_html_()

@@ -43,10 +43,10 @@ def _hostile() -> dict[str, tuple[pd.DataFrame, str]]:
 
 
 ENTRIES = {
-    "observe": lambda d: tl.observe(d, treatment="t", outcomes="y", covariates=["x"],
+    "observe": lambda d: tl.observe(d, treatment="t", outcome="y", covariates=["x"],
                                     method="ipw", refute=False),
     "uplift": lambda d: tl.uplift(d, treatment="t", control=0, outcome="y", covariates=["x"]),
-    "readout": lambda d: tl.readout(d, variant="v", control="a", metrics=["y"], bayes=False),
+    "readout": lambda d: tl.readout(d, treatment="v", control="a", outcome=["y"], bayes=False),
 }
 READOUT_IGNORES = {"datetime covariate"}  # the readout never reads x
 

@@ -47,12 +47,12 @@ def tables(draw: st.DrawFn) -> pd.DataFrame:
 
 
 options = st.fixed_dictionaries({
-    "metrics": st.sampled_from([["conv"], ["rev"], ["conv", "rev"], ["aov=rev/orders"],
+    "outcome": st.sampled_from([["conv"], ["rev"], ["conv", "rev"], ["aov=rev/orders"],
                                 [tl.Proportion(column="conv")], ["rev", "conv"]]),
     "covariates": st.sampled_from([None, ["pre"]]),
     "segments": st.sampled_from([(), ("seg",)]),
     "time": st.sampled_from([None, "day"]),
-    "dropna": st.booleans(),
+    "drop_missing": st.booleans(),
     "relative": st.sampled_from(["delta", "fieller"]),
     "sequential": st.sampled_from([None, "always-valid"]),
 })
@@ -72,7 +72,7 @@ def test_readout_returns_a_valid_readout_or_a_truelift_error(frame, opts):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TrueliftWarning)
         try:
-            r = tl.readout(frame, variant="arm", control="control", bayes=True, **opts)
+            r = tl.readout(frame, treatment="arm", control="control", bayes=True, **opts)
         except TrueliftError as err:
             assert "\n" not in str(err)
         else:

@@ -54,7 +54,7 @@ def test_observe_on_random_valid_data_is_complete_or_a_truelift_error(seed, n, s
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TrueliftWarning)
         try:
-            r = tl.observe(df, treatment="t", outcomes="y", covariates=["x", "g"],
+            r = tl.observe(df, treatment="t", outcome="y", covariates=["x", "g"],
                            method=["ipw", "match", "regression"], refute=False, seed=seed)
         except TrueliftError as err:
             assert "\n" not in str(err)

@@ -87,7 +87,7 @@ def test_overlap_weights_balance_means_exactly_with_the_logistic_score():
 
 def test_observe_runs_both_and_keeps_the_ato_out_of_the_agreement_check():
     df = _data(seed=4)
-    r = tl.observe(df, treatment="t", outcomes="y", covariates=["x0", "x1", "x2"],
+    r = tl.observe(df, treatment="t", outcome="y", covariates=["x0", "x1", "x2"],
                    method=["aipw", "ebal", "overlap"], estimand="ATE", refute=False)
     assert {e.method: e.estimand for e in r.estimates} == {"aipw": "ATE", "ebal": "ATE",
                                                           "overlap": "ATO"}

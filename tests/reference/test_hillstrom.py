@@ -20,8 +20,8 @@ pytestmark = pytest.mark.skipif(not HILLSTROM.exists(), reason="../shared/data/h
 
 @pytest.fixture(scope="module")
 def result():
-    return tl.readout(str(HILLSTROM), variant="segment", control="No E-Mail",
-                      metrics=["visit", "conversion", "spend"], covariates=["history", "recency"],
+    return tl.readout(str(HILLSTROM), treatment="segment", control="No E-Mail",
+                      outcome=["visit", "conversion", "spend"], covariates=["history", "recency"],
                       segments=["zip_code", "newbie"], bayes=False)
 
 

@@ -34,7 +34,7 @@ def lalonde():
 @pytest.mark.slow
 @pytest.mark.parametrize("trim", [None, "crump"])
 def test_default_aipw_covers_the_experimental_benchmark(lalonde, trim):
-    r = tl.observe(lalonde, treatment="treat", outcomes="re78", covariates=COVS,
+    r = tl.observe(lalonde, treatment="treat", outcome="re78", covariates=COVS,
                    estimand="ATT", method="all", trim=trim, refute=False)
     aipw = r.estimate(method="aipw")
     assert aipw.ci[0] < EXPERIMENTAL_ATT < aipw.ci[1]

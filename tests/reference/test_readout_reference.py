@@ -41,7 +41,7 @@ def ab() -> pd.DataFrame:
 
 
 def test_welch_t_matches_scipy(ab):
-    r = tl.readout(ab, variant="arm", control="control", metrics=["y"], bayes=False)
+    r = tl.readout(ab, treatment="arm", control="control", outcome=["y"], bayes=False)
     for v in ("B", "C"):
         est = r.lift("y", v).estimate
         res = stats.ttest_ind(ab.y[ab.arm == v], ab.y[ab.arm == "control"], equal_var=False)
@@ -53,7 +53,7 @@ def test_welch_t_matches_scipy(ab):
 
 
 def test_two_proportion_z_and_chi_square_match_statsmodels_and_scipy(ab):
-    r = tl.readout(ab, variant="arm", control="control", metrics=["conv"], bayes=False)
+    r = tl.readout(ab, treatment="arm", control="control", outcome=["conv"], bayes=False)
     lift = r.lift("conv", "B")
     assert lift.kind == "proportion"
     x1, n1 = ab.conv[ab.arm == "B"].sum(), (ab.arm == "B").sum()
@@ -68,7 +68,7 @@ def test_two_proportion_z_and_chi_square_match_statsmodels_and_scipy(ab):
 
 
 def test_cuped_equals_ols_with_covariates(ab):
-    r = tl.readout(ab, variant="arm", control="control", metrics=["y"], covariates=["pre", "pre2"],
+    r = tl.readout(ab, treatment="arm", control="control", outcome=["y"], covariates=["pre", "pre2"],
                    bayes=False)
     sub = ab[ab.arm.isin(["control", "B"])]
     x = sm.add_constant(np.column_stack([(sub.arm == "B").astype(float), sub.pre, sub.pre2]))
@@ -85,7 +85,7 @@ def test_cuped_equals_ols_with_covariates(ab):
 
 
 def test_cuped_on_a_proportion_is_also_ols(ab):
-    r = tl.readout(ab, variant="arm", control="control", metrics=["conv"], covariates=["pre"], bayes=False)
+    r = tl.readout(ab, treatment="arm", control="control", outcome=["conv"], covariates=["pre"], bayes=False)
     sub = ab[ab.arm.isin(["control", "C"])]
     x = sm.add_constant(np.column_stack([(sub.arm == "C").astype(float), sub.pre]))
     ols = sm.OLS(sub.conv.to_numpy(float), x).fit(cov_type="HC1")
@@ -94,7 +94,7 @@ def test_cuped_on_a_proportion_is_also_ols(ab):
 
 
 def test_ratio_delta_method_se_matches_bootstrap(ab):
-    r = tl.readout(ab, variant="arm", control="control", metrics=["aov=rev/orders"], bayes=False)
+    r = tl.readout(ab, treatment="arm", control="control", outcome=["aov=rev/orders"], bayes=False)
     est = r.lift("aov", "B").estimate
     rng = np.random.default_rng(7)
     t = ab[ab.arm == "B"][["rev", "orders"]].to_numpy()
@@ -119,7 +119,7 @@ def test_holm_and_bh_match_statsmodels():
 
 
 def test_readout_adjusts_over_primary_family(ab):
-    r = tl.readout(ab, variant="arm", control="control", metrics=["y", "conv"], guardrails=["rev"],
+    r = tl.readout(ab, treatment="arm", control="control", outcome=["y", "conv"], guardrails=["rev"],
                    bayes=False)
     prim = [x for x in r.lifts if x.role == "primary"]
     raw = [x.estimate.pvalue for x in prim]
@@ -128,14 +128,14 @@ def test_readout_adjusts_over_primary_family(ab):
 
 
 def test_srm_matches_scipy_chisquare(ab):
-    r = tl.readout(ab, variant="arm", control="control", metrics=["y"], bayes=False,
-                   expected_split={"control": 0.4, "B": 0.3, "C": 0.3})
+    r = tl.readout(ab, treatment="arm", control="control", outcome=["y"], bayes=False,
+                   split={"control": 0.4, "B": 0.3, "C": 0.3})
     counts = [int((ab.arm == a).sum()) for a in ("control", "B", "C")]
     ref = stats.chisquare(counts, f_exp=np.array([0.4, 0.3, 0.3]) * sum(counts))
     assert r.srm.chi2 == pytest.approx(ref.statistic, rel=TOL)
     assert r.srm.pvalue == pytest.approx(ref.pvalue, abs=TOL)
     assert not r.srm.mismatch
-    wrong = tl.readout(ab, variant="arm", control="control", metrics=["y"], bayes=False)  # equal split
+    wrong = tl.readout(ab, treatment="arm", control="control", outcome=["y"], bayes=False)  # equal split
     assert wrong.srm.mismatch and wrong.verdict.status == "fail"
 
 
@@ -151,7 +151,7 @@ def test_fieller_solves_its_defining_inequality():
 
 def test_factorial_contrasts_equal_ols_with_hc2():
     data = tl.datasets.factorial_test(n=8_000, seed=5).data
-    f = tl.factorial(data, factors={"layout": "old", "banner": "off"}, metrics=["revenue"])
+    f = tl.factorial(data, factors={"layout": "old", "banner": "off"}, outcome=["revenue"])
     import statsmodels.formula.api as smf
 
     ols = smf.ols("revenue ~ C(layout, Treatment('old')) * C(banner, Treatment('off'))", data).fit(

@@ -33,7 +33,7 @@ NAMES = np.array([f"R{i:02d}" for i in range(REGIONS)])
 @pytest.fixture(scope="module")
 def plan():
     hist = geo_panel(REGIONS, 84, 0, seed=SEED, noise_seed=0).data
-    return geo_plan(hist, region="region", time="date", outcome="revenue", method="random", test_periods=28,
+    return geo_plan(hist, unit="region", time="date", outcome="revenue", method="random", test_periods=28,
                     pre_periods=28, reps=300, seed=1)
 
 
@@ -59,7 +59,7 @@ def _rejection_rate(lift: float) -> float:
 def test_collapsed_did_equals_geo_twfe() -> None:
     g, arm = _replicate(0.05, 0, np.random.default_rng(0))
     d = g.data[g.data["date"] >= g.truth.start - np.timedelta64(28, "D")]
-    est = geo(d, region="region", time="date", outcome="revenue", treatment="treated", start=g.truth.start)
+    est = geo(d, unit="region", time="date", outcome="revenue", treatment="treated", start=g.truth.start)
     m = d.pivot(index="region", columns="date", values="revenue").to_numpy()
     tau, se, _ = _collapsed_did(m[:, 28:].mean(axis=1) - m[:, :28].mean(axis=1), arm)
     assert est.estimate().value == pytest.approx(tau, rel=1e-9)

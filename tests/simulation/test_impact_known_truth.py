@@ -39,13 +39,13 @@ def test_generator_truth_is_consistent_and_matches_a_large_sample():
 
 def test_one_large_test_recovers_every_effect_within_its_interval():
     data, truth = shop_test(100_000, seed=1)
-    rev = decompose(data, variant="arm", control="control", revenue="revenue", orders="orders")
+    rev = decompose(data, treatment="arm", control="control", revenue="revenue", orders="orders")
     total = rev.estimates[0]
     d_rpc = truth.rpc["treatment"] - truth.rpc["control"]
     assert total.ci[0] <= d_rpc <= total.ci[1]
     for comp, est in zip(COMPONENTS, rev.estimates[1:], strict=True):
         assert est.ci[0] <= truth.contribution["treatment"][comp] <= est.ci[1], comp
-    fun = funnel(data, variant="arm", control="control", stages=list(STAGES))
+    fun = funnel(data, treatment="arm", control="control", stages=list(STAGES))
     for k, est in enumerate(fun.estimates[1:]):
         true = truth.step["treatment"][k] - truth.step["control"][k]
         assert est.ci[0] <= true <= est.ci[1], STAGES[k]
@@ -56,7 +56,7 @@ def _run() -> dict[str, np.ndarray]:
     z: dict[str, list[float]] = {}
     for rep in range(REPS):
         data, truth = shop_test(N, seed=1000 + rep)
-        rev = decompose(data, variant="arm", control="control", revenue="revenue", orders="orders")
+        rev = decompose(data, treatment="arm", control="control", revenue="revenue", orders="orders")
         d_rpc = truth.rpc["treatment"] - truth.rpc["control"]
         z.setdefault("rpc lift", []).append((rev.estimates[0].value - d_rpc) / rev.estimates[0].se)
         for comp, est in zip(COMPONENTS, rev.estimates[1:], strict=True):
@@ -66,7 +66,7 @@ def _run() -> dict[str, np.ndarray]:
         for comp, r in zip(COMPONENTS, rows, strict=True):
             se = (r[9] - r[8]) / (2 * 1.959963984540054)
             z.setdefault(f"log {comp}", []).append((r[7] - math.log(truth.ratio["treatment"][comp])) / se)
-        fun = funnel(data, variant="arm", control="control", stages=list(STAGES))
+        fun = funnel(data, treatment="arm", control="control", stages=list(STAGES))
         final = truth.reach["treatment"][-1] - truth.reach["control"][-1]
         z.setdefault("final-stage lift", []).append((fun.estimate().value - final) / fun.estimate().se)
         for k, est in enumerate(fun.estimates[1:]):

@@ -10,7 +10,7 @@ import pytest
 from truelift.datasets.impact_ltv import subscription_test
 from truelift.impact.ltv import ltv
 
-ROLES = dict(customer="customer", period="period", revenue="revenue", variant="variant", control="control")
+ROLES = dict(unit="customer", time="period", revenue="revenue", treatment="variant", control="control")
 
 
 def test_retention_and_ltv_recovered() -> None:

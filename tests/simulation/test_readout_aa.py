@@ -24,8 +24,8 @@ def runs():
     for rep in range(R):
         aa, _ = homepage_test(n=N, seed=500 + rep, aa=True, days=1)
         ab, truth = homepage_test(n=N, seed=900 + rep, days=1)
-        r_aa = tl.readout(aa, variant="variant", control="control", metrics=METRICS, bayes=False)
-        r_ab = tl.readout(ab, variant="variant", control="control", metrics=METRICS,
+        r_aa = tl.readout(aa, treatment="variant", control="control", outcome=METRICS, bayes=False)
+        r_ab = tl.readout(ab, treatment="variant", control="control", outcome=METRICS,
                           covariates=["revenue_pre", "sessions_pre"], bayes=False)
         true = [truth.absolute(lift.metric, "personalized") for lift in r_ab.lifts]
         out.append({
@@ -61,7 +61,7 @@ def test_cuped_intervals_cover_the_true_lift(runs):
 
 def test_cuped_variance_reduction_is_the_within_arm_r2():
     data, _ = homepage_test(n=40_000, seed=3)
-    r = tl.readout(data, variant="variant", control="control", metrics=["revenue"],
+    r = tl.readout(data, treatment="variant", control="control", outcome=["revenue"],
                    covariates=["revenue_pre"], bayes=False)
     rho = []
     for arm in ("control", "personalized"):

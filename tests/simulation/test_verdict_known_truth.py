@@ -63,8 +63,8 @@ def _unsound(rep: int) -> tuple[pd.DataFrame, float]:
 
 def _run(make, rep: int):
     df, truth = make(rep)
-    res = tl.observe(df, treatment="t", outcomes="y", covariates=[c for c in df if c[0] == "x"],
-                     id="unit", estimand="ATE", method="all", seed=rep)
+    res = tl.observe(df, treatment="t", outcome="y", covariates=[c for c in df if c[0] == "x"],
+                     unit="unit", estimand="ATE", method="all", seed=rep)
     return res, truth
 
 

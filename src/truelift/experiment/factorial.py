@@ -36,6 +36,7 @@ from truelift.inference.normal import normal_ci, normal_pvalue
 from truelift.schema import Analysis, Diagnostic, Estimate, Figure, Provenance, Status, Table, Verdict
 from truelift.schema.rules import SRM_ALPHA
 from truelift.schema.values import _ToDict
+from truelift.vocabulary import renamed
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -127,16 +128,21 @@ class Factorial(Analysis):
         raise KeyError(f"no effect {term!r} for metric {metric!r}")
 
 
+def _level_of_alpha(alpha: float) -> float:
+    return round(1.0 - alpha, 12)
+
+
+@renamed(metrics="outcome", dropna="drop_missing", expected_split="split", alpha=("level", _level_of_alpha))
 def factorial(
     data: Any,
     *,
     factors: Mapping[str, Any] | Sequence[str],
-    metrics: Sequence[str | Metric] | str | Metric,
+    outcome: Sequence[str | Metric] | str | Metric,
     covariates: Mapping[str, Sequence[str]] | Sequence[str] | str | None = None,
-    alpha: float = 0.05,
-    expected_split: Sequence[float] | None = None,
+    level: float = 0.95,
+    split: Sequence[float] | None = None,
     srm_threshold: float = SRM_ALPHA,
-    dropna: bool = False,
+    drop_missing: bool = False,
 ) -> Factorial:
     """Read out a factorial test: main effects and two-factor interactions of every metric.
 
@@ -144,13 +150,17 @@ def factorial(
         data: a pandas DataFrame, a CSV/Parquet path or an Ibis table (one row per user).
         factors: the factor columns, mapped to their control level (or a list: the control
             level is then the first in sorted order).
-        metrics: as in :func:`~truelift.experiment.readout.readout`.
+        outcome: the metrics, as in :func:`~truelift.experiment.readout.readout` (formerly
+            ``metrics``).
         covariates: CUPED pre-period covariates (one list for all metrics, or per metric).
-        alpha: significance level; intervals are at ``1 - alpha``.
-        expected_split: planned share of each cell (in sorted cell order); equal by default.
+        level: the level of every interval; tests are at ``1 - level`` (formerly ``alpha``).
+        split: (formerly ``expected_split``) planned share of each cell (in sorted cell order);
+            equal by default.
     """
-    if not (0.0 < alpha < 1.0):
-        raise MethodError(f"alpha must be in (0, 1), got {alpha!r}")
+    if not (0.0 < level < 1.0):
+        raise MethodError(f"level must be in (0, 1), got {level!r}")
+    alpha = round(1.0 - level, 12)
+    metrics, dropna, expected_split = outcome, drop_missing, split  # body names
     level = 1.0 - alpha
     names = tuple(factors) if not isinstance(factors, str) else (factors,)
     if len(names) < 2:

@@ -26,6 +26,7 @@ from truelift.inference.multiplicity import CORRECTIONS, benjamini_hochberg, hol
 from truelift.schema import Analysis, Diagnostic, Estimate, Figure, Provenance, Status, Table, Verdict
 from truelift.schema.rules import PRE_BALANCE_Z, SEGMENT_SPLIT_ALPHA, SRM_ALPHA
 from truelift.schema.values import _ToDict
+from truelift.vocabulary import renamed
 
 # The statistics modules (they import scipy.special) are imported inside ``readout``, while the
 # aggregate query runs: on a large file that hides their import time behind the query.
@@ -229,20 +230,26 @@ def _pairs(variables: list[str], groups: list[tuple[str, ...]]) -> tuple[tuple[i
     return tuple(sorted(pairs))
 
 
+def _level_of_alpha(alpha: float) -> float:
+    return round(1.0 - alpha, 12)
+
+
+@renamed(variant="treatment", metrics="outcome", dropna="drop_missing", expected_split="split",
+         alpha=("level", _level_of_alpha))
 def readout(
     data: Any,
     *,
-    variant: str,
+    treatment: str,
     control: Any = None,
-    metrics: Sequence[str | Metric] | str | Metric,
+    outcome: Sequence[str | Metric] | str | Metric,
     guardrails: Sequence[str | Metric] | str | Metric = (),
     covariates: Mapping[str, Sequence[str]] | Sequence[str] | str | None = None,
     segments: Sequence[str] | str = (),
     funnel: Sequence[str] = (),
     time: str | None = None,
     unit: str | None = None,
-    expected_split: Mapping[Any, float] | Sequence[float] | None = None,
-    alpha: float = 0.05,
+    split: Mapping[Any, float] | Sequence[float] | None = None,
+    level: float = 0.95,
     correction: str = "holm",
     family: str = "primary",
     relative: str = "delta",
@@ -250,7 +257,7 @@ def readout(
     horizon: int | None = None,
     bayes: bool = True,
     srm_threshold: float = SRM_ALPHA,
-    dropna: bool = False,
+    drop_missing: bool = False,
     seed: int = 0,
     progress: Progress | None = None,
 ) -> Readout:
@@ -260,9 +267,10 @@ def readout(
         data: a pandas DataFrame, a CSV/Parquet path (aggregated by DuckDB) or an Ibis table
             (aggregated on its backend: DuckDB, Postgres, BigQuery, Snowflake, Spark, ...). Only
             the per-cell sufficient statistics leave the engine.
-        variant: the column holding each user's arm.
+        treatment: the column holding each user's arm (formerly ``variant``).
         control: the control arm's label (default: ``"control"`` if present).
-        metrics: primary metrics: a column (a 0/1 column is a proportion, else a mean),
+        outcome: the primary metrics (formerly ``metrics``): a column (a 0/1 column is a
+            proportion, else a mean),
             ``"name=numerator/denominator"`` for a ratio of means (AOV, CTR), or a
             :class:`~truelift.experiment.metrics.Metric`.
         guardrails: metrics watched for harm; kept out of the corrected family by default.
@@ -271,10 +279,12 @@ def readout(
         funnel: nested 0/1 stage columns, in funnel order, for the funnel breakdown.
         time: enrolment time (e.g. day) for the cumulative path and sequential monitoring.
         unit: user id, when rows are events: rows are summed to users first.
-        expected_split: planned share per arm (mapping label -> share, or shares in the arms'
+        split: planned share per arm (formerly ``expected_split``; mapping label -> share, or
+            shares in the arms'
             sorted order); equal shares by default. Its labels are the planned arms: a planned
             arm with no users is an error.
-        alpha: significance level; intervals are at ``1 - alpha``.
+        level: the level of every interval; tests are at ``alpha = 1 - level`` (formerly
+            ``alpha=0.05``).
         correction: ``"holm"`` (family-wise error) or ``"bh"`` (false discovery rate), or
             ``"none"``; both adjusted p-values are reported, this one drives ``significant``.
         family: ``"primary"`` (primary metrics x variants; guardrails apart) or ``"all"``.
@@ -286,12 +296,15 @@ def readout(
             group-sequential information fractions are ``n / horizon``).
         bayes: add the Bayesian readout (posterior of the lift, P(best), expected loss).
         srm_threshold: p-value below which the split is declared mismatched.
-        dropna: drop rows with a missing metric or covariate value (counted) instead of raising.
+        drop_missing: (formerly ``dropna``) drop rows with a missing metric or covariate value
+            (counted) instead of raising.
         seed: seed of the Monte Carlo parts of the Bayesian readout.
         progress: optional callback ``(stage, done, total)``.
     """
-    if not (0.0 < alpha < 1.0):
-        raise MethodError(f"alpha must be in (0, 1), got {alpha!r}")
+    if not (0.0 < level < 1.0):
+        raise MethodError(f"level must be in (0, 1), got {level!r}")
+    alpha = round(1.0 - level, 12)
+    variant, metrics, dropna, expected_split = treatment, outcome, drop_missing, split  # body names
     if correction not in CORRECTIONS:
         raise MethodError(f"correction {correction!r}: use one of {', '.join(CORRECTIONS)}")
     if family not in ("primary", "all"):

@@ -53,6 +53,7 @@ from truelift.nuisance.folds import canonicalize
 from truelift.schema import Analysis, Diagnostic, Estimate, Figure, Provenance, Status, Table, Verdict
 from truelift.schema.rules import GROUP_MIN, HETEROGENEITY_ALPHA, UPLIFT_CLIPPED_FAIL, UPLIFT_CLIPPED_OK
 from truelift.schema.values import _ToDict
+from truelift.vocabulary import renamed
 
 Progress = Callable[[str, int, int], None]
 DESIGNS = ("randomized", "observational")
@@ -239,6 +240,7 @@ class UpliftAnalysis(Analysis):
 # the entry
 
 
+@renamed(id="unit")
 def uplift(
     data: Any,
     *,
@@ -256,7 +258,7 @@ def uplift(
     max_spend: float | None = None,
     segments: Sequence[str] = (),
     categorical: Sequence[str] = (),
-    id: str | None = None,
+    unit: str | None = None,
     effect_threshold: float | None = None,
     baseline_threshold: float | None = None,
     folds: int | None = None,
@@ -289,7 +291,7 @@ def uplift(
             per arm (a mapping label -> cost). Both are needed for the targeting policy.
         max_customers, max_spend: a budget for the policy.
         segments: covariates whose levels (or quintiles) are pre-specified subgroups.
-        id: a customer id column, kept in ``scores()``.
+        unit: a customer id column, kept in ``scores()`` (formerly ``id``).
         effect_threshold, baseline_threshold: thresholds of the four groups on the first outcome
             (default: break-even ``cost/value``, else 10 % of the mean predicted control outcome;
             0.5 for a 0/1 outcome, else the median predicted control outcome). Other outcomes
@@ -300,6 +302,7 @@ def uplift(
         drop_missing: drop (and count) rows with a missing covariate instead of failing.
         progress: ``progress(step, done, total)`` callback.
     """
+    id = unit  # body names
     outcomes = (outcome,) if isinstance(outcome, str) else tuple(outcome)
     covariates_t = (covariates,) if isinstance(covariates, str) else tuple(covariates)
     segments = (segments,) if isinstance(segments, str) else tuple(segments)

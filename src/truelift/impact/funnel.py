@@ -39,6 +39,7 @@ from truelift.impact.result import Figure, ImpactAnalysis, Table, effect_estimat
 from truelift.impact.revenue import arm_labels, binary, check_frame, check_level, provenance, two_arm_relative
 from truelift.schema import Diagnostic, Estimate, Status, Verdict
 from truelift.schema.rules import MIN_REACHED
+from truelift.vocabulary import renamed
 
 
 class _ArmFunnel:
@@ -68,13 +69,14 @@ class _ArmFunnel:
         self.reach_var = means * (1.0 - means) / n
 
 
-def funnel(data: pd.DataFrame, *, variant: str, control: Any, stages: Sequence[str],
+@renamed(variant="treatment")
+def funnel(data: pd.DataFrame, *, treatment: str, control: Any, stages: Sequence[str],
            level: float = 0.95) -> ImpactAnalysis:
     """Locate the lift of a randomized test along a nested funnel (see the module docstring).
 
     Args:
         data: one row per customer.
-        variant: the column holding each customer's arm.
+        treatment: the column holding each customer's arm (formerly ``variant``).
         control: the control arm's label; every other label is a treatment arm.
         stages: nested 0/1 stage columns, in funnel order.
         level: confidence level of the intervals.
@@ -84,6 +86,7 @@ def funnel(data: pd.DataFrame, *, variant: str, control: Any, stages: Sequence[s
         (headline for the first arm) then the step lifts; table ``funnel``; figures ``reach``
         (reach of each stage by arm) and ``step_lifts`` (bars with intervals).
     """
+    variant = treatment  # body names
     from truelift.inference.normal import normal_ci
 
     check_level(level)

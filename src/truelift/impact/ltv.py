@@ -55,9 +55,11 @@ from truelift.errors import DataError, MethodError
 from truelift.impact.result import Figure, ImpactAnalysis, Table, effect_estimate
 from truelift.schema import Diagnostic, Provenance, Status, Verdict
 from truelift.schema.rules import EXTRAPOLATED_SHARE_WARN, MIN_PERIODS
+from truelift.vocabulary import renamed
 
 
-def ltv(data: Any, *, customer: str, period: str, revenue: str, variant: str, control: Any,
+@renamed(variant="treatment", customer="unit", period="time")
+def ltv(data: Any, *, unit: str, time: str, revenue: str, treatment: str, control: Any,
         horizon: int, discount: float = 0.0, level: float = 0.95,
         drop_missing: bool = False) -> ImpactAnalysis:
     """Discounted lifetime value per arm and the incremental LTV per assigned customer.
@@ -72,10 +74,11 @@ def ltv(data: Any, *, customer: str, period: str, revenue: str, variant: str, co
 
     Args:
         data: a DataFrame, CSV/Parquet path or Ibis table with one row per customer and period.
-        customer: the customer id column.
-        period: periods since assignment, integers ``0..T-1``; every customer has a row in each.
+        unit: the customer id column (formerly ``customer``).
+        time: (formerly ``period``) periods since assignment, integers ``0..T-1``; every
+            customer has a row in each.
         revenue: revenue of the customer in the period (>= 0; 0 when inactive).
-        variant: the arm of each customer (constant per customer); exactly two arms.
+        treatment: (formerly ``variant``) the arm of each customer (constant per customer); exactly two arms.
         control: the control arm's label in ``variant``.
         horizon: ``H``, periods counted in the LTV (>= 1), observed or projected.
         discount: discount rate per period (>= 0), e.g. 0.01 a month.
@@ -88,6 +91,7 @@ def ltv(data: Any, *, customer: str, period: str, revenue: str, variant: str, co
         horizon) and the incremental observed-window LTV; tables ``retention`` and ``ltv``; figures
         ``retention`` and ``cumulative_value`` (kind ``"series"``).
     """
+    variant, customer, period = treatment, unit, time  # body names
     _check_settings(horizon, discount, level)
     horizon = int(horizon)
     discount = float(discount)

@@ -46,6 +46,7 @@ from truelift.errors import DataError, MethodError
 from truelift.impact.result import Figure, ImpactAnalysis, Table, effect_estimate
 from truelift.schema import Diagnostic, Estimate, Provenance, Status, Verdict
 from truelift.schema.rules import MIN_CONVERTERS
+from truelift.vocabulary import renamed
 
 COMPONENTS = ("conversion", "orders_per_converter", "order_value")
 LABELS = {"conversion": "conversion rate", "orders_per_converter": "orders per converter",
@@ -220,7 +221,8 @@ def _compare(a: _Arm, b: _Arm, revenue: str, level: float) -> dict[str, Any]:
 # the public entry
 
 
-def decompose(data: pd.DataFrame, *, variant: str, control: Any, revenue: str, orders: str,
+@renamed(variant="treatment")
+def decompose(data: pd.DataFrame, *, treatment: str, control: Any, revenue: str, orders: str,
               converted: str | None = None, level: float = 0.95, drop_missing: bool = False
               ) -> ImpactAnalysis:
     """Split the revenue-per-customer lift of a randomized test into conversion, orders per
@@ -228,7 +230,7 @@ def decompose(data: pd.DataFrame, *, variant: str, control: Any, revenue: str, o
 
     Args:
         data: one row per customer: arm, number of orders, revenue (and optionally converted).
-        variant: the column holding each customer's arm.
+        treatment: the column holding each customer's arm (formerly ``variant``).
         control: the control arm's label; every other label is a treatment arm.
         revenue: revenue per customer (>= 0; > 0 only with orders > 0).
         orders: number of orders per customer (>= 0).
@@ -243,6 +245,7 @@ def decompose(data: pd.DataFrame, *, variant: str, control: Any, revenue: str, o
         first arm) then the three currency contributions; table ``decomposition``; figure
         ``contributions`` (bars with intervals).
     """
+    variant = treatment  # body names
     check_level(level)
     cols = [variant, revenue, orders] + ([converted] if converted is not None else [])
     if len(set(cols)) < len(cols):

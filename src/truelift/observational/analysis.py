@@ -65,6 +65,7 @@ from truelift.schema import (
 )
 from truelift.schema.figures import records_table
 from truelift.schema.values import _ToDict
+from truelift.vocabulary import renamed
 
 METHODS: dict[str, type] = {"match": Matching, "ipw": IPW, "aipw": AIPW, "regression": Regression,
                              "ebal": EntropyBalancing, "overlap": OverlapWeights}
@@ -276,14 +277,15 @@ def _agreement(estimates: Sequence[Estimate], outcome: str, estimand: str,
                       status=status, message=msg)
 
 
+@renamed(outcomes="outcome", id="unit")
 def observe(
     data: Any,
     *,
     treatment: str,
-    outcomes: str | Sequence[str],
+    outcome: str | Sequence[str],
     covariates: str | Sequence[str],
     treated: Any = None,
-    id: str | None = None,
+    unit: str | None = None,
     categorical: Sequence[str] = (),
     method: str | Sequence[Any] | Any = "all",
     estimand: str = "ATT",
@@ -303,10 +305,10 @@ def observe(
     Args:
         data: a pandas DataFrame, a CSV or Parquet path, or an Ibis table.
         treatment: the 0/1, boolean or two-label treatment column (``treated`` names the label).
-        outcomes: one or more outcome columns (0/1 or numeric).
+        outcome: one or more outcome columns (0/1 or numeric; formerly ``outcomes``).
         covariates: pre-treatment columns; non-numeric ones (and those in ``categorical``) are
             one-hot encoded.
-        id: a unit id column, kept for the matched-pairs export.
+        unit: a unit id column, kept for the matched-pairs export (formerly ``id``).
         method: ``"all"``, a key of :data:`METHODS`, or method instances (e.g.
             ``Matching(k=2, caliper=0.1, exact=("device_type",))``); the first is primary.
         estimand: ``"ATT"`` (default), ``"ATE"`` or ``"ATC"``.
@@ -326,6 +328,7 @@ def observe(
     Returns:
         :class:`ObservationalAnalysis`.
     """
+    outcomes, id = outcome, unit  # body names
     estimand = str(estimand).upper()
     if estimand not in ESTIMANDS:
         raise MethodError(f"unknown estimand {estimand!r}; choose ATT, ATE or ATC")

@@ -41,6 +41,7 @@ from truelift.quasi.result import Figure, QuasiAnalysis, Table, effect_estimate
 from truelift.quasi.synth import _as_period, _split, _x_values, synth
 from truelift.schema import Analysis, Diagnostic, Estimate, Provenance, Status, Verdict
 from truelift.schema.rules import FPR_BAND_SIGMAS, HISTORY_WINDOWS, MIN_CLUSTERS
+from truelift.vocabulary import renamed
 
 METHODS = ("did", "synth")
 PLAN_METHODS = ("pairs", "random")
@@ -51,7 +52,8 @@ FEW_REGIONS = MIN_CLUSTERS
 # analysis
 
 
-def geo(data: Any, *, region: str, time: str, outcome: str, treatment: str, start: Any,
+@renamed(region="unit")
+def geo(data: Any, *, unit: str, time: str, outcome: str, treatment: str, start: Any,
         method: str = "did", users: str | None = None, level: float = 0.95, seed: int = 0) -> QuasiAnalysis:
     """Analyse a geo experiment on a region x period panel (see the module docstring).
 
@@ -64,6 +66,7 @@ def geo(data: Any, *, region: str, time: str, outcome: str, treatment: str, star
         users: optional column of users per region-period; the outcome is then analysed per user.
         level: confidence level. ``seed``: recorded (both methods are deterministic).
     """
+    region = unit  # body names
     if method not in METHODS:
         raise MethodError(f"geo: unknown method {method!r}; one of {', '.join(METHODS)}")
     if not 0.0 < level < 1.0:
@@ -288,7 +291,8 @@ class GeoPlan(Analysis):
         return self.assignment.to_frame()
 
 
-def geo_plan(history: Any, *, region: str, time: str, outcome: str, treated_share: float = 0.5,
+@renamed(region="unit")
+def geo_plan(history: Any, *, unit: str, time: str, outcome: str, treated_share: float = 0.5,
              method: str = "pairs", test_periods: int = 28, pre_periods: int | None = None,
              effect: float | None = None, alpha: float = 0.05, power: float = 0.8, reps: int = 200,
              seed: int = 0) -> GeoPlan:
@@ -304,6 +308,7 @@ def geo_plan(history: Any, *, region: str, time: str, outcome: str, treated_shar
         effect: an expected relative lift (0.05 = +5 %) to report the power at.
         alpha, power: test level and target power. ``reps``: placebo windows. ``seed``: every draw.
     """
+    region = unit  # body names
     from scipy import stats
 
     if method not in PLAN_METHODS:

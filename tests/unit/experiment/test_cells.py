@@ -47,9 +47,9 @@ def test_ten_thousand_segment_levels_read_out_in_under_two_seconds():
     df = pd.DataFrame({"variant": rng.choice(["control", "treatment"], n),
                        "seg": rng.integers(0, 10_000, n).astype(str),
                        "converted": rng.integers(0, 2, n), "revenue": rng.exponential(10, n)})
-    tl.readout(df.head(500), variant="variant", control="control", metrics=["converted"])  # warm
+    tl.readout(df.head(500), treatment="variant", control="control", outcome=["converted"])  # warm
     start = time.process_time()
-    r = tl.readout(df, variant="variant", control="control", metrics=["converted", "revenue"],
+    r = tl.readout(df, treatment="variant", control="control", outcome=["converted", "revenue"],
                    segments=["seg"])
     cpu = time.process_time() - start
     assert cpu < 2.0, f"{cpu:.2f} s of CPU"
@@ -73,7 +73,7 @@ def test_short_breakdowns_are_shown_whole_in_their_natural_order(levels):
     df = pd.DataFrame({"variant": rng.choice(["control", "treatment"], n),
                        "seg": rng.integers(0, levels, n).astype(str),
                        "converted": rng.integers(0, 2, n)})
-    r = tl.readout(df, variant="variant", control="control", metrics=["converted"],
+    r = tl.readout(df, treatment="variant", control="control", outcome=["converted"],
                    segments=["seg"])
     text = str(r)
     assert "strongest evidence" not in text and "more levels" not in text

@@ -23,12 +23,12 @@ def dataset():
 
 @pytest.fixture(scope="module")
 def result(dataset) -> tl.Factorial:
-    return tl.factorial(dataset.data, factors=CONTROLS, metrics=["purchased", "revenue"])
+    return tl.factorial(dataset.data, factors=CONTROLS, outcome=["purchased", "revenue"])
 
 
 @pytest.fixture(scope="module")
 def cuped(dataset) -> tl.Factorial:
-    return tl.factorial(dataset.data, factors=CONTROLS, metrics=["purchased", "revenue"],
+    return tl.factorial(dataset.data, factors=CONTROLS, outcome=["purchased", "revenue"],
                         covariates=["revenue_pre"])
 
 
@@ -91,21 +91,21 @@ def test_holm_pvalues_are_at_least_the_raw_ones(result):
 
 
 def test_swapping_a_control_level_flips_its_main_effect(dataset, result):
-    r = tl.factorial(dataset.data, factors={"layout": "new", "banner": "off"}, metrics=["purchased"])
+    r = tl.factorial(dataset.data, factors={"layout": "new", "banner": "off"}, outcome=["purchased"])
     a, b = result.effect("purchased", "layout").estimate, r.effect("purchased", "layout").estimate
     assert b.value == pytest.approx(-a.value, rel=1e-12)
     assert b.se == pytest.approx(a.se, rel=1e-12)
 
 
 def test_factor_list_takes_the_first_sorted_level_as_control(dataset):
-    r = tl.factorial(dataset.data, factors=["layout", "banner"], metrics="purchased")
+    r = tl.factorial(dataset.data, factors=["layout", "banner"], outcome="purchased")
     assert r.control_levels == ("new", "off")
 
 
 @pytest.mark.parametrize("factors", [["layout"], "layout", {"layout": "old"}])
 def test_a_single_factor_is_refused(dataset, factors):
     with pytest.raises(RoleError) as err:
-        tl.factorial(dataset.data, factors=factors, metrics="purchased")
+        tl.factorial(dataset.data, factors=factors, outcome="purchased")
     assert "\n" not in str(err.value)
 
 
@@ -113,7 +113,7 @@ def test_a_single_factor_is_refused(dataset, factors):
 def test_unknown_control_level_is_refused(dataset, factor):
     factors = {**CONTROLS, factor: "nope"}
     with pytest.raises(DataError) as err:
-        tl.factorial(dataset.data, factors=factors, metrics="purchased")
+        tl.factorial(dataset.data, factors=factors, outcome="purchased")
     assert err.value.column == factor
     assert "\n" not in str(err.value) and "nope" in str(err.value)
 
@@ -121,14 +121,14 @@ def test_unknown_control_level_is_refused(dataset, factor):
 def test_a_factor_with_one_level_is_refused(dataset):
     frame = dataset.data.assign(banner="off")
     with pytest.raises(DataError) as err:
-        tl.factorial(frame, factors=CONTROLS, metrics="purchased")
+        tl.factorial(frame, factors=CONTROLS, outcome="purchased")
     assert err.value.column == "banner"
 
 
 def test_input_is_not_modified_and_json_works(dataset):
     frame = dataset.data.iloc[:4_000].copy()
     before = frame.copy(deep=True)
-    r = tl.factorial(frame, factors=CONTROLS, metrics=["purchased"], covariates=["revenue_pre"])
+    r = tl.factorial(frame, factors=CONTROLS, outcome=["purchased"], covariates=["revenue_pre"])
     pd.testing.assert_frame_equal(frame, before, check_exact=True)
     d = json.loads(r.to_json())
     assert d["kind"] == "factorial" and "schema_version" in d

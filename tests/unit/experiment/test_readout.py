@@ -49,13 +49,13 @@ def hp3() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def hp3_readout(hp3: pd.DataFrame) -> tl.Readout:
     """3 arms, 2 primary metrics and 2 guardrails (holm, primary family)."""
-    return tl.readout(hp3, variant="variant", metrics=["purchased", "revenue"],
+    return tl.readout(hp3, treatment="variant", outcome=["purchased", "revenue"],
                       guardrails=["aov=revenue/orders", "clicks"], bayes=False)
 
 
 @pytest.fixture(scope="module")
 def monitored(hp: pd.DataFrame) -> tl.Readout:
-    return tl.readout(hp, variant="variant", metrics=["purchased", "revenue"], time="day",
+    return tl.readout(hp, treatment="variant", outcome=["purchased", "revenue"], time="day",
                       sequential="always-valid", horizon=20_000, bayes=False)
 
 
@@ -111,31 +111,31 @@ def _assign(**cols):
 _same = _assign()
 
 ERRORS = {
-    "unknown control": (_same, {"metrics": "y", "control": "nope"}, DataError, "variant"),
-    "planned arm without users": (_same, {"metrics": "y", "expected_split": {"control": 1, "b": 1, "c": 1}},
+    "unknown control": (_same, {"outcome": "y", "control": "nope"}, DataError, "variant"),
+    "planned arm without users": (_same, {"outcome": "y", "split": {"control": 1, "b": 1, "c": 1}},
                                   DataError, "variant"),
-    "negative ratio denominator": (_set("orders", 3, -1), {"metrics": "aov=rev/orders"}, DataError, "orders"),
-    "ratio denominator always 0": (_assign(orders=0), {"metrics": "aov=rev/orders"}, DataError, "orders"),
-    "missing covariate": (_set("x", [3, 8], np.nan), {"metrics": "rev", "covariates": ["x"]}, DataError, "x"),
-    "missing metric": (_set("rev", [3, 4], np.nan), {"metrics": "rev"}, DataError, "rev"),
-    "non-numeric metric": (_assign(s="a"), {"metrics": "s"}, DataError, "s"),
-    "proportion not 0/1": (_same, {"metrics": tl.Proportion(column="rev")}, DataError, "rev"),
-    "unknown metric column": (_same, {"metrics": "nope"}, DataError, "nope"),
-    "unknown segment column": (_same, {"metrics": "y", "segments": ["nope"]}, DataError, "nope"),
-    "funnel not nested": (_assign(s1=lambda d: d["y"], s2=1), {"metrics": "rev", "funnel": ["s1", "s2"]},
+    "negative ratio denominator": (_set("orders", 3, -1), {"outcome": "aov=rev/orders"}, DataError, "orders"),
+    "ratio denominator always 0": (_assign(orders=0), {"outcome": "aov=rev/orders"}, DataError, "orders"),
+    "missing covariate": (_set("x", [3, 8], np.nan), {"outcome": "rev", "covariates": ["x"]}, DataError, "x"),
+    "missing metric": (_set("rev", [3, 4], np.nan), {"outcome": "rev"}, DataError, "rev"),
+    "non-numeric metric": (_assign(s="a"), {"outcome": "s"}, DataError, "s"),
+    "proportion not 0/1": (_same, {"outcome": tl.Proportion(column="rev")}, DataError, "rev"),
+    "unknown metric column": (_same, {"outcome": "nope"}, DataError, "nope"),
+    "unknown segment column": (_same, {"outcome": "y", "segments": ["nope"]}, DataError, "nope"),
+    "funnel not nested": (_assign(s1=lambda d: d["y"], s2=1), {"outcome": "rev", "funnel": ["s1", "s2"]},
                           DataError, "s2"),
-    "single arm": (_assign(variant="control"), {"metrics": "y"}, DataError, "variant"),
-    "metric is the variant": (_same, {"metrics": "variant"}, RoleError, "variant"),
-    "duplicate metric": (_same, {"metrics": ["y", "y"]}, RoleError, None),
-    "bad correction": (_same, {"metrics": "y", "correction": "bonferroni"}, MethodError, None),
-    "bad alpha": (_same, {"metrics": "y", "alpha": 1.5}, MethodError, None),
-    "bad expected split": (_same, {"metrics": "y", "expected_split": [1, -1]}, MethodError, None),
+    "single arm": (_assign(variant="control"), {"outcome": "y"}, DataError, "variant"),
+    "metric is the variant": (_same, {"outcome": "variant"}, RoleError, "variant"),
+    "duplicate metric": (_same, {"outcome": ["y", "y"]}, RoleError, None),
+    "bad correction": (_same, {"outcome": "y", "correction": "bonferroni"}, MethodError, None),
+    "bad level": (_same, {"outcome": "y", "level": 1.5}, MethodError, None),
+    "bad expected split": (_same, {"outcome": "y", "split": [1, -1]}, MethodError, None),
 }
 
 
 def test_negative_ratio_numerator_is_allowed():
     """Net revenue after refunds can be negative for a user; only the denominator counts events."""
-    r = tl.readout(_set("rev", 3, -5.0)(_small()), variant="variant", metrics="aov=rev/orders", bayes=False)
+    r = tl.readout(_set("rev", 3, -5.0)(_small()), treatment="variant", outcome="aov=rev/orders", bayes=False)
     assert np.isfinite(r.lift("aov").estimate.value)
 
 
@@ -143,7 +143,7 @@ def test_negative_ratio_numerator_is_allowed():
 def test_bad_input_raises_one_line_error_naming_the_column(case):
     mutate, kwargs, kind, column = ERRORS[case]
     with pytest.raises(kind) as err:
-        tl.readout(mutate(_small()), variant="variant", **kwargs)
+        tl.readout(mutate(_small()), treatment="variant", **kwargs)
     _assert_one_line(err.value, column)
 
 
@@ -160,7 +160,7 @@ def test_parquet_path_raises_the_same_error_as_pandas(case, tmp_path):
     errors = []
     for source in (frame, str(path)):
         with pytest.raises(kind) as err:
-            tl.readout(source, variant="variant", **kwargs)
+            tl.readout(source, treatment="variant", **kwargs)
         _assert_one_line(err.value, column)
         errors.append(err.value)
     assert type(errors[0]) is type(errors[1])
@@ -170,19 +170,19 @@ def test_csv_path_names_the_unknown_column(tmp_path):
     path = tmp_path / "test.csv"
     _small().to_csv(path, index=False)
     with pytest.raises(DataError) as err:
-        tl.readout(str(path), variant="variant", metrics="nope")
+        tl.readout(str(path), treatment="variant", outcome="nope")
     _assert_one_line(err.value, "nope")
 
 
 def test_same_column_as_metric_and_covariate_is_refused():
     with pytest.raises(TrueliftError) as err:
-        tl.readout(_small(), variant="variant", metrics="rev", covariates=["rev"])
+        tl.readout(_small(), treatment="variant", outcome="rev", covariates=["rev"])
     _assert_one_line(err.value, "rev")
 
 
 def test_same_column_as_metric_and_covariate_is_a_role_error():
     with pytest.raises(RoleError):
-        tl.readout(_small(), variant="variant", metrics="rev", covariates=["rev"])
+        tl.readout(_small(), treatment="variant", outcome="rev", covariates=["rev"])
 
 
 def _events_two_arms() -> pd.DataFrame:
@@ -193,7 +193,7 @@ def _events_two_arms() -> pd.DataFrame:
 
 def test_event_rows_with_a_user_in_two_variants_are_refused():
     with pytest.raises(DataError) as err:
-        tl.readout(_events_two_arms(), variant="variant", metrics="y", unit="u", bayes=False)
+        tl.readout(_events_two_arms(), treatment="variant", outcome="y", unit="u", bayes=False)
     _assert_one_line(err.value, "u")
 
 
@@ -201,7 +201,7 @@ def test_event_rows_with_a_user_in_two_variants_are_refused_on_parquet(tmp_path)
     path = tmp_path / "events.parquet"
     _events_two_arms().to_parquet(path)
     with pytest.raises(DataError) as err:
-        tl.readout(str(path), variant="variant", metrics="y", unit="u", bayes=False)
+        tl.readout(str(path), treatment="variant", outcome="y", unit="u", bayes=False)
     _assert_one_line(err.value, "u")
 
 
@@ -214,11 +214,11 @@ def test_dropna_drops_and_counts_missing_metric_rows(source, tmp_path):
     if source == "parquet":
         data = str(tmp_path / "t.parquet")
         frame.to_parquet(data)
-    r = tl.readout(data, variant="variant", metrics="rev", dropna=True, bayes=False)
+    r = tl.readout(data, treatment="variant", outcome="rev", drop_missing=True, bayes=False)
     assert r.provenance.rows_dropped == {"missing rev": 3}
     assert r.provenance.rows_read == len(frame)
     assert r.provenance.rows_used == len(frame) - 3
-    ref = tl.readout(frame.dropna(subset=["rev"]), variant="variant", metrics="rev", bayes=False)
+    ref = tl.readout(frame.dropna(subset=["rev"]), treatment="variant", outcome="rev", bayes=False)
     assert _close(r.lift().estimate.value, ref.lift().estimate.value)
     assert _close(r.lift().estimate.se, ref.lift().estimate.se)
 
@@ -234,7 +234,7 @@ def test_infinite_metric_value_is_a_data_error(source, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         with pytest.raises(DataError) as err:
-            tl.readout(data, variant="variant", metrics="rev", bayes=False)
+            tl.readout(data, treatment="variant", outcome="rev", bayes=False)
     _assert_one_line(err.value, "rev")
 
 
@@ -249,7 +249,7 @@ def test_infinite_covariate_value_is_a_truelift_error(source, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         with pytest.raises(TrueliftError):
-            tl.readout(data, variant="variant", metrics="y", covariates=["x"], bayes=False)
+            tl.readout(data, treatment="variant", outcome="y", covariates=["x"], bayes=False)
 
 
 def test_huge_metric_values_are_one_data_error_naming_the_column():
@@ -258,18 +258,18 @@ def test_huge_metric_values_are_one_data_error_naming_the_column():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no overflow warning escapes either
         with pytest.raises(DataError, match="column 'rev': too large to sum and square"):
-            tl.readout(frame, variant="variant", metrics="rev", bayes=False)
+            tl.readout(frame, treatment="variant", outcome="rev", bayes=False)
     # large but representable values still read out
     frame["rev"] = _small()["rev"] * 1e60
-    r = tl.readout(frame, variant="variant", metrics="rev", bayes=False)
+    r = tl.readout(frame, treatment="variant", outcome="rev", bayes=False)
     assert np.isfinite(r.lift("rev").estimate.se)
 
 
 def test_constant_metric_does_not_break_the_default_readout():
     frame = _small().assign(flat=5.0)
-    plain = tl.readout(frame, variant="variant", metrics=["y", "flat"], bayes=False)
+    plain = tl.readout(frame, treatment="variant", outcome=["y", "flat"], bayes=False)
     assert plain.lift("flat").estimate.se == 0.0
-    r = tl.readout(frame, variant="variant", metrics=["y", "flat"])
+    r = tl.readout(frame, treatment="variant", outcome=["y", "flat"])
     assert r.lift("flat").estimate.value == 0.0
 
 
@@ -277,7 +277,7 @@ def test_constant_metric_does_not_break_the_default_readout():
 def test_sample_ratio_mismatch_fails_the_verdict():
     # 10% of the last arm's users lost: the split is off by ~7 standard deviations at n = 20,000.
     data = homepage_test(20_000, seed=1, srm=0.1).data
-    r = tl.readout(data, variant="variant", metrics="purchased", bayes=False)
+    r = tl.readout(data, treatment="variant", outcome="purchased", bayes=False)
     assert r.srm.mismatch
     assert r.verdict.status is Status.FAIL
     diag = {d.name: d for d in r.diagnostics}["sample_ratio"]
@@ -288,7 +288,7 @@ def test_sample_ratio_mismatch_fails_the_verdict():
 
 def test_aa_test_without_srm_passes_the_sample_ratio_check():
     data = homepage_test(20_000, seed=1, aa=True).data
-    r = tl.readout(data, variant="variant", metrics="purchased", bayes=False)
+    r = tl.readout(data, treatment="variant", outcome="purchased", bayes=False)
     diag = {d.name: d for d in r.diagnostics}["sample_ratio"]
     assert diag.status is Status.OK
     assert not r.srm.mismatch
@@ -297,8 +297,8 @@ def test_aa_test_without_srm_passes_the_sample_ratio_check():
 
 def test_expected_split_changes_the_sample_ratio_check():
     frame = _small(4_000)
-    even = tl.readout(frame, variant="variant", metrics="y", bayes=False)
-    skew = tl.readout(frame, variant="variant", metrics="y", expected_split={"control": 0.2, "b": 0.8},
+    even = tl.readout(frame, treatment="variant", outcome="y", bayes=False)
+    skew = tl.readout(frame, treatment="variant", outcome="y", split={"control": 0.2, "b": 0.8},
                       bayes=False)
     assert even.srm.pvalue > 0.001
     assert skew.srm.mismatch and skew.verdict.status is Status.FAIL
@@ -308,7 +308,7 @@ def test_expected_split_changes_the_sample_ratio_check():
 @pytest.mark.parametrize("simpson", [True, False])
 def test_simpson_paradox_is_flagged_by_visitor_segment(simpson):
     data = homepage_test(20_000, seed=0, simpson=simpson).data
-    r = tl.readout(data, variant="variant", metrics="purchased", segments=["visitor"], bayes=False)
+    r = tl.readout(data, treatment="variant", outcome="purchased", segments=["visitor"], bayes=False)
     names = {d.name: d for d in r.diagnostics}
     simpson_diag = [d for n, d in names.items() if n.startswith("simpson:visitor:purchased")]
     split_diag = names.get("split_by_segment:visitor")
@@ -325,7 +325,7 @@ def test_simpson_paradox_is_flagged_by_visitor_segment(simpson):
 
 
 # ------------------------------------------------------------------------------------ invariances
-FULL = {"metrics": ["purchased", "revenue", "aov=revenue/orders"], "covariates": ["revenue_pre"],
+FULL = {"outcome": ["purchased", "revenue", "aov=revenue/orders"], "covariates": ["revenue_pre"],
         "segments": ["device"], "time": "day"}
 
 
@@ -347,23 +347,23 @@ def test_input_frame_is_not_modified(hp):
     frame["revenue"] = frame["revenue"].astype(float)
     frame.loc[frame.index[:5], "revenue"] = np.nan
     before = frame.copy(deep=True)
-    tl.readout(frame, variant="variant", metrics=["purchased", "revenue"], covariates=["revenue_pre"],
-               segments=["device"], time="day", dropna=True, sequential="always-valid")
+    tl.readout(frame, treatment="variant", outcome=["purchased", "revenue"], covariates=["revenue_pre"],
+               segments=["device"], time="day", drop_missing=True, sequential="always-valid")
     pd.testing.assert_frame_equal(frame, before, check_exact=True)
 
 
 def test_event_input_frame_is_not_modified():
     events = homepage_events(1_000, seed=4).data
     before = events.copy(deep=True)
-    tl.readout(events, variant="variant", metrics=["revenue", "ctr=clicks/impressions"], unit="user_id",
+    tl.readout(events, treatment="variant", outcome=["revenue", "ctr=clicks/impressions"], unit="user_id",
                time="day", bayes=False)
     pd.testing.assert_frame_equal(events, before, check_exact=True)
 
 
 def test_row_order_does_not_change_any_estimate(hp):
-    a = tl.readout(hp, variant="variant", **FULL)
+    a = tl.readout(hp, treatment="variant", **FULL)
     shuffled = hp.sample(frac=1.0, random_state=7)
-    b = tl.readout(shuffled, variant="variant", **FULL)
+    b = tl.readout(shuffled, treatment="variant", **FULL)
     na, nb = _numbers(a), _numbers(b)
     assert len(na) == len(nb) > 0
     assert all(_close(x, y) for x, y in zip(na, nb, strict=True))
@@ -373,10 +373,10 @@ def test_row_order_does_not_change_any_estimate(hp):
 
 
 def test_swapping_control_flips_the_sign_of_the_lift(hp):
-    kw = {"metrics": ["purchased", "revenue", "aov=revenue/orders"], "bayes": False}
+    kw = {"outcome": ["purchased", "revenue", "aov=revenue/orders"], "bayes": False}
     for cov in (None, ["revenue_pre"]):
-        a = tl.readout(hp, variant="variant", control="control", covariates=cov, **kw)
-        b = tl.readout(hp, variant="variant", control="personalized", covariates=cov, **kw)
+        a = tl.readout(hp, treatment="variant", control="control", covariates=cov, **kw)
+        b = tl.readout(hp, treatment="variant", control="personalized", covariates=cov, **kw)
         for la, lb in zip(a.lifts, b.lifts, strict=True):
             assert la.metric == lb.metric and la.variant == "personalized" and lb.variant == "control"
             assert la.estimate.value != 0.0
@@ -389,10 +389,10 @@ def test_swapping_control_flips_the_sign_of_the_lift(hp):
 @pytest.mark.parametrize("c", [1e3, 0.01, 7.5])
 @pytest.mark.parametrize("cov", [None, ["revenue_pre"]])
 def test_scaling_a_mean_metric_scales_value_and_se(hp, c, cov):
-    a = tl.readout(hp, variant="variant", metrics=["revenue", "aov=revenue/orders"], covariates=cov,
+    a = tl.readout(hp, treatment="variant", outcome=["revenue", "aov=revenue/orders"], covariates=cov,
                    bayes=False)
-    b = tl.readout(hp.assign(revenue=hp["revenue"] * c), variant="variant",
-                   metrics=["revenue", "aov=revenue/orders"], covariates=cov, bayes=False)
+    b = tl.readout(hp.assign(revenue=hp["revenue"] * c), treatment="variant",
+                   outcome=["revenue", "aov=revenue/orders"], covariates=cov, bayes=False)
     for la, lb in zip(a.lifts, b.lifts, strict=True):
         ea, eb = la.estimate, lb.estimate
         assert _close(eb.value, c * ea.value, 1e-9)
@@ -426,7 +426,7 @@ def test_guardrails_are_their_own_family_by_default(hp3_readout):
 
 
 def test_family_all_adjusts_guardrails_with_primary(hp3, hp3_readout):
-    r = tl.readout(hp3, variant="variant", metrics=["purchased", "revenue"],
+    r = tl.readout(hp3, treatment="variant", outcome=["purchased", "revenue"],
                    guardrails=["aov=revenue/orders", "clicks"], family="all", bayes=False)
     raw = [lift.estimate.pvalue for lift in r.lifts]
     np.testing.assert_allclose([lift.pvalue_holm for lift in r.lifts], _holm_ref(raw),
@@ -439,8 +439,8 @@ def test_family_all_adjusts_guardrails_with_primary(hp3, hp3_readout):
 
 @pytest.mark.parametrize("correction", ["holm", "bh", "none"])
 def test_significant_follows_the_chosen_correction(hp3, correction):
-    r = tl.readout(hp3, variant="variant", metrics=["purchased", "revenue"],
-                   guardrails=["aov=revenue/orders", "clicks"], correction=correction, alpha=0.05,
+    r = tl.readout(hp3, treatment="variant", outcome=["purchased", "revenue"],
+                   guardrails=["aov=revenue/orders", "clicks"], correction=correction, level=0.95,
                    bayes=False)
     for lift in r.lifts:
         chosen = {"holm": lift.pvalue_holm, "bh": lift.pvalue_bh, "none": lift.estimate.pvalue}[correction]
@@ -449,9 +449,9 @@ def test_significant_follows_the_chosen_correction(hp3, correction):
 
 # ------------------------------------------------------------------------------------ CUPED
 def test_cuped_reduces_variance_with_a_correlated_covariate(hp):
-    r = tl.readout(hp, variant="variant", metrics=["revenue", "purchased"], covariates=["revenue_pre"],
+    r = tl.readout(hp, treatment="variant", outcome=["revenue", "purchased"], covariates=["revenue_pre"],
                    bayes=False)
-    plain = tl.readout(hp, variant="variant", metrics=["revenue", "purchased"], bayes=False)
+    plain = tl.readout(hp, treatment="variant", outcome=["revenue", "purchased"], bayes=False)
     for lift, p in zip(r.lifts, plain.lifts, strict=True):
         assert lift.cuped is not None and lift.cuped.covariates == ("revenue_pre",)
         assert lift.cuped.variance_reduction > 0.05
@@ -462,9 +462,9 @@ def test_cuped_reduces_variance_with_a_correlated_covariate(hp):
 
 def test_cuped_with_a_pure_noise_covariate_reduces_nothing(hp):
     noise = np.random.default_rng(11).normal(size=len(hp))
-    r = tl.readout(hp.assign(noise=noise), variant="variant", metrics=["revenue", "purchased"],
+    r = tl.readout(hp.assign(noise=noise), treatment="variant", outcome=["revenue", "purchased"],
                    covariates=["noise"], bayes=False)
-    plain = tl.readout(hp, variant="variant", metrics=["revenue", "purchased"], bayes=False)
+    plain = tl.readout(hp, treatment="variant", outcome=["revenue", "purchased"], bayes=False)
     for lift, p in zip(r.lifts, plain.lifts, strict=True):
         assert abs(lift.cuped.variance_reduction) < 0.01
         assert all(math.isfinite(z) for z in lift.cuped.imbalance_z)
@@ -472,25 +472,25 @@ def test_cuped_with_a_pure_noise_covariate_reduces_nothing(hp):
 
 
 def test_cuped_per_metric_covariates(hp):
-    r = tl.readout(hp, variant="variant", metrics=["revenue", "purchased"],
+    r = tl.readout(hp, treatment="variant", outcome=["revenue", "purchased"],
                    covariates={"revenue": ["revenue_pre"]}, bayes=False)
     assert r.lift("revenue").cuped is not None
     assert r.lift("purchased").cuped is None
     with pytest.raises(RoleError):
-        tl.readout(hp, variant="variant", metrics=["revenue"], covariates={"nope": ["revenue_pre"]})
+        tl.readout(hp, treatment="variant", outcome=["revenue"], covariates={"nope": ["revenue_pre"]})
 
 
 # ------------------------------------------------------------------------------------ event level
 def test_event_level_readout_equals_users_summed_by_hand():
     events = homepage_events(4_000, seed=2).data
     metrics = ["purchased", "revenue", "aov=revenue/orders", "ctr=clicks/impressions"]
-    r = tl.readout(events, variant="variant", metrics=metrics, unit="user_id", segments=["device"],
+    r = tl.readout(events, treatment="variant", outcome=metrics, unit="user_id", segments=["device"],
                    time="day")
     users = events.groupby(["user_id", "variant", "device"], sort=False).agg(
         purchased=("purchased", "sum"), revenue=("revenue", "sum"), orders=("orders", "sum"),
         clicks=("clicks", "sum"), impressions=("impressions", "sum"), day=("day", "min")).reset_index()
     assert users["user_id"].is_unique
-    ref = tl.readout(users, variant="variant", metrics=metrics, segments=["device"], time="day")
+    ref = tl.readout(users, treatment="variant", outcome=metrics, segments=["device"], time="day")
     assert r.provenance.rows_read == len(events) > len(users)
     assert r.provenance.rows_used == len(events)  # rows of the source; users are in the arms
     assert sum(arm.users for arm in r.arms) == len(users)
@@ -523,7 +523,7 @@ def test_monitoring_paths_have_increasing_users(monitored):
 
 
 def test_group_sequential_obrien_fleming(hp):
-    r = tl.readout(hp, variant="variant", metrics=["purchased", "revenue"], time="day",
+    r = tl.readout(hp, treatment="variant", outcome=["purchased", "revenue"], time="day",
                    sequential="obrien-fleming", horizon=len(hp), bayes=False)
     gs = r.sequential.group_sequential
     assert [(g.metric, g.variant) for g in gs] == [("purchased", "personalized"), ("revenue", "personalized")]
@@ -535,7 +535,7 @@ def test_group_sequential_obrien_fleming(hp):
 
 
 def test_group_sequential_complete_three_arm_test_reaches_information_one(hp3):
-    r = tl.readout(hp3, variant="variant", metrics=["purchased"], time="day", sequential="obrien-fleming",
+    r = tl.readout(hp3, treatment="variant", outcome=["purchased"], time="day", sequential="obrien-fleming",
                    horizon=len(hp3), bayes=False)
     for g in r.sequential.group_sequential:
         assert g.monitoring.boundaries.fractions[-1] == pytest.approx(1.0, abs=0.02)
@@ -544,20 +544,20 @@ def test_group_sequential_complete_three_arm_test_reaches_information_one(hp3):
 @pytest.mark.parametrize("kw", [{"time": "day"}, {"horizon": 20_000}, {}])
 def test_group_sequential_needs_time_and_horizon(hp, kw):
     with pytest.raises(MethodError) as err:
-        tl.readout(hp, variant="variant", metrics="purchased", sequential="obrien-fleming", **kw)
+        tl.readout(hp, treatment="variant", outcome="purchased", sequential="obrien-fleming", **kw)
     assert "\n" not in str(err.value) and "horizon" in str(err.value)
 
 
 def test_unknown_sequential_method_is_refused(hp):
     with pytest.raises(MethodError):
-        tl.readout(hp, variant="variant", metrics="purchased", sequential="peeking")
+        tl.readout(hp, treatment="variant", outcome="purchased", sequential="peeking")
 
 
 # ------------------------------------------------------------------------------------ Fieller, Bayes
 def test_fieller_relative_interval_is_close_to_delta_at_large_n(hp):
-    kw = {"metrics": ["purchased", "revenue", "aov=revenue/orders"], "bayes": False}
-    delta = tl.readout(hp, variant="variant", relative="delta", **kw)
-    fieller = tl.readout(hp, variant="variant", relative="fieller", **kw)
+    kw = {"outcome": ["purchased", "revenue", "aov=revenue/orders"], "bayes": False}
+    delta = tl.readout(hp, treatment="variant", relative="delta", **kw)
+    fieller = tl.readout(hp, treatment="variant", relative="fieller", **kw)
     for ld, lf in zip(delta.lifts, fieller.lifts, strict=True):
         rd, rf = ld.estimate.relative, lf.estimate.relative
         assert lf.relative_method == "fieller"
@@ -572,7 +572,7 @@ def test_fieller_relative_interval_is_close_to_delta_at_large_n(hp):
 @pytest.mark.parametrize("aa", [False, True])
 def test_bayes_readout_agrees_with_the_one_sided_pvalue(hp, aa):
     data = homepage_test(20_000, seed=3, aa=True).data if aa else hp
-    r = tl.readout(data, variant="variant", metrics=["purchased", "revenue"], guardrails=["clicks"])
+    r = tl.readout(data, treatment="variant", outcome=["purchased", "revenue"], guardrails=["clicks"])
     assert [b.metric for b in r.bayes] == ["purchased", "revenue", "clicks"]
     models = {b.metric: b.readout.model for b in r.bayes}
     assert models["purchased"] == "beta_binomial" and models["revenue"] == "normal"
@@ -585,13 +585,13 @@ def test_bayes_readout_agrees_with_the_one_sided_pvalue(hp, aa):
 
 
 def test_bayes_is_off_when_asked(hp):
-    r = tl.readout(hp, variant="variant", metrics="purchased", bayes=False)
+    r = tl.readout(hp, treatment="variant", outcome="purchased", bayes=False)
     assert r.bayes == () and r.provenance.seed is None
 
 
 # ------------------------------------------------------------------------------------ JSON
 def test_to_dict_and_to_json(hp):
-    r = tl.readout(hp, variant="variant", metrics=["purchased", "revenue", "aov=revenue/orders"],
+    r = tl.readout(hp, treatment="variant", outcome=["purchased", "revenue", "aov=revenue/orders"],
                    covariates=["revenue_pre"], segments=["device"],
                    funnel=["viewed_product", "added_to_cart", "checked_out", "purchased"], time="day",
                    sequential="always-valid")
@@ -617,6 +617,6 @@ def test_dropna_counts_a_row_missing_two_values_once(source, tmp_path):
     if source == "parquet":
         data = str(tmp_path / "t.parquet")
         frame.to_parquet(data)
-    r = tl.readout(data, variant="variant", metrics="rev", covariates=["x"], dropna=True, bayes=False)
+    r = tl.readout(data, treatment="variant", outcome="rev", covariates=["x"], drop_missing=True, bayes=False)
     assert r.provenance.rows_dropped == {"missing rev, x": 3}
     assert r.provenance.rows_used == len(frame) - 3

@@ -24,7 +24,7 @@ def two_arm():
     data, truth = tl.datasets.coupon_campaign(n=8000, seed=3)
     before = data.copy()
     result = tl.uplift(data, treatment="arm", control="control", outcome=["converted", "revenue"],
-                       covariates=COVS, value=30.0, cost=1.0, segments=["x3"], id="customer_id", seed=3)
+                       covariates=COVS, value=30.0, cost=1.0, segments=["x3"], unit="customer_id", seed=3)
     return data, before, truth, result
 
 
@@ -232,7 +232,7 @@ def test_row_order_does_not_change_any_number():
     order, so a shuffled table gives the same estimates and the same score per customer."""
     data, _ = tl.datasets.coupon_campaign(n=3000, seed=8)
     kw = dict(treatment="arm", control="control", outcome="converted", covariates=COVS[:4],
-              id="customer_id", seed=2)
+              unit="customer_id", seed=2)
     a = tl.uplift(data, **kw)
     shuffled = data.sample(frac=1.0, random_state=5)
     b = tl.uplift(shuffled, **kw)

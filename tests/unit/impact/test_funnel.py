@@ -14,7 +14,7 @@ from truelift.errors import DataError, MethodError
 from truelift.impact.funnel import funnel
 from truelift.schema import Status
 
-KW = dict(variant="arm", control="control", stages=list(STAGES))
+KW = dict(treatment="arm", control="control", stages=list(STAGES))
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def test_matches_the_randomized_readout(shop):
     the unpooled Wald variance) and the same final-stage lift: points to 1e-12, SEs and the
     delta-method relative SEs to 1e-10 relative (same formulas, different summation order)."""
     res = funnel(shop, **KW)
-    ro = tl.readout(shop, variant="arm", control="control", metrics=[STAGES[-1]], funnel=list(STAGES),
+    ro = tl.readout(shop, treatment="arm", control="control", outcome=[STAGES[-1]], funnel=list(STAGES),
                     bayes=False)
     head, ref = res.estimate(), ro.lift(STAGES[-1]).estimate
     assert head.value == pytest.approx(ref.value, abs=1e-12)
@@ -131,8 +131,8 @@ def test_bad_input_raises_one_line_data_error(shop, change, column, pattern):
 
 def test_bad_settings(shop):
     with pytest.raises(MethodError):
-        funnel(shop, variant="arm", control="control", stages=[])
+        funnel(shop, treatment="arm", control="control", stages=[])
     with pytest.raises(MethodError):
-        funnel(shop, variant="arm", control="control", stages=["view", "view"])
+        funnel(shop, treatment="arm", control="control", stages=["view", "view"])
     with pytest.raises(MethodError):
         funnel(shop, level=0.0, **KW)

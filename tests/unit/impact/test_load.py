@@ -28,14 +28,14 @@ COVARIATES = ["engagement_score", "past_purchases", "account_age_days", "device_
 @pytest.fixture(scope="module")
 def observed() -> tl.ObservationalAnalysis:
     data = tl.datasets.personalization(1500, seed=3).data
-    return tl.observe(data, treatment="received_personalization", outcomes=["made_purchase", "revenue"],
+    return tl.observe(data, treatment="received_personalization", outcome=["made_purchase", "revenue"],
                       covariates=COVARIATES, method=["aipw", "ipw"])
 
 
 @pytest.fixture(scope="module")
 def readout() -> tl.Readout:
     test = tl.datasets.homepage_test(n=4000, seed=2).data
-    return tl.readout(test, variant="variant", control="control", metrics=["purchased", "revenue"])
+    return tl.readout(test, treatment="variant", control="control", outcome=["purchased", "revenue"])
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +121,7 @@ def test_impact_round_trip_with_missing_and_infinite_fields(tmp_path):
 
 def test_factorial_effects_are_read():
     res = tl.factorial(factorial_test(4000, seed=1).data, factors={"layout": "old", "banner": "off"},
-                       metrics=["purchased"])
+                       outcome=["purchased"])
     loaded = loaded_estimates(res.to_dict())
     assert loaded.estimates == {f"{e.metric} / {e.term}": e.estimate for e in res.effects}
 

@@ -14,7 +14,7 @@ from truelift.impact.ltv import ltv
 from truelift.impact.result import ImpactAnalysis
 from truelift.schema import Status
 
-ROLES = dict(customer="customer", period="period", revenue="revenue", variant="variant", control="A")
+ROLES = dict(unit="customer", time="period", revenue="revenue", treatment="variant", control="A")
 
 
 def tiny() -> pd.DataFrame:
@@ -82,7 +82,7 @@ def test_delta_se_matches_numerical_gradient() -> None:
     """The influence-function SE of the projected LTV equals the delta method with a numerical
     gradient of the LTV in the five per-customer means (tolerance 1e-5 relative: finite differences)."""
     data, _ = subscription_test(400, 5, seed=3)
-    res = ltv(data, customer="customer", period="period", revenue="revenue", variant="variant",
+    res = ltv(data, unit="customer", time="period", revenue="revenue", treatment="variant",
               control="control", horizon=12, discount=0.02)
     arm = data.loc[data["variant"] == "treatment"].pivot(index="customer", columns="period", values="revenue")
     rev = arm.to_numpy()
@@ -120,18 +120,18 @@ def test_never_buyers_count_and_swapping_arms_flips_sign() -> None:
 def test_does_not_mutate_and_is_row_order_invariant() -> None:
     data, _ = subscription_test(300, 4, seed=5)
     before = data.copy()
-    r1 = ltv(data, customer="customer", period="period", revenue="revenue", variant="variant",
+    r1 = ltv(data, unit="customer", time="period", revenue="revenue", treatment="variant",
              control="control", horizon=10)
     pd.testing.assert_frame_equal(data, before)
-    r2 = ltv(data.sample(frac=1.0, random_state=0), customer="customer", period="period", revenue="revenue",
-             variant="variant", control="control", horizon=10)
+    r2 = ltv(data.sample(frac=1.0, random_state=0), unit="customer", time="period", revenue="revenue",
+             treatment="variant", control="control", horizon=10)
     assert r2.estimate().value == pytest.approx(r1.estimate().value, rel=1e-12)
     assert r2.estimate().se == pytest.approx(r1.estimate().se, rel=1e-12)
 
 
 def test_warnings_few_periods_and_mostly_projected() -> None:
     data, _ = subscription_test(300, 2, seed=2)
-    res = ltv(data, customer="customer", period="period", revenue="revenue", variant="variant",
+    res = ltv(data, unit="customer", time="period", revenue="revenue", treatment="variant",
               control="control", horizon=36)
     st = {d.name: d for d in res.diagnostics}
     assert st["periods_observed"].status is Status.WARN
@@ -139,7 +139,7 @@ def test_warnings_few_periods_and_mostly_projected() -> None:
     assert "projected, not observed" in st["extrapolated_share"].message
     assert res.verdict.status is Status.WARN
     # negative control: with the horizon inside the window nothing is projected and no WARN on share
-    ok = ltv(data, customer="customer", period="period", revenue="revenue", variant="variant",
+    ok = ltv(data, unit="customer", time="period", revenue="revenue", treatment="variant",
              control="control", horizon=2)
     assert {d.name: d.status for d in ok.diagnostics}["extrapolated_share"] is Status.OK
 

@@ -13,7 +13,7 @@ from truelift.errors import DataError, MethodError
 from truelift.impact.revenue import COMPONENTS, decompose
 from truelift.schema import Status
 
-KW = dict(variant="arm", control="control", revenue="revenue", orders="orders")
+KW = dict(treatment="arm", control="control", revenue="revenue", orders="orders")
 
 
 @pytest.fixture(scope="module")
@@ -209,4 +209,4 @@ def test_bad_settings(shop):
     with pytest.raises(MethodError):
         decompose(shop, level=1.5, **KW)
     with pytest.raises(MethodError):
-        decompose(shop, variant="arm", control="control", revenue="revenue", orders="revenue")
+        decompose(shop, treatment="arm", control="control", revenue="revenue", orders="revenue")

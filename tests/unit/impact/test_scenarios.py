@@ -206,7 +206,7 @@ def test_unknown_outcome_lists_the_available():
 
 def test_saved_readout_json_to_projection_and_back(tmp_path):
     test = tl.datasets.homepage_test(n=4000, seed=4).data
-    ro = tl.readout(test, variant="variant", control="control", metrics=["purchased", "revenue"])
+    ro = tl.readout(test, treatment="variant", control="control", outcome=["purchased", "revenue"])
     path = tmp_path / "readout.json"
     path.write_text(ro.to_json())
     before = copy.deepcopy(ro.to_dict())

@@ -16,8 +16,8 @@ from truelift.observational.matching import Matching
 from truelift.schema import Status
 
 COVS = ["engagement_score", "past_purchases", "account_age_days", "device_type"]
-KW = dict(treatment="received_personalization", outcomes=["made_purchase", "revenue"],
-          covariates=COVS, id="customer_id")
+KW = dict(treatment="received_personalization", outcome=["made_purchase", "revenue"],
+          covariates=COVS, unit="customer_id")
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def test_every_method_and_outcome_is_estimated(result):
     assert result.methods == ("aipw", "ipw", "match", "regression")
     assert result.primary == "aipw"
     assert {(e.outcome, e.method) for e in result.estimates} == {
-        (o, m) for o in KW["outcomes"] for m in result.methods}
+        (o, m) for o in KW["outcome"] for m in result.methods}
     assert [e.method for e in result.naive] == ["naive", "naive"]
     assert result.estimate().method == "aipw" and result.estimate().outcome == "made_purchase"
 
@@ -104,7 +104,7 @@ def test_crump_trimming_on_poor_overlap():
     import pandas as pd
 
     df = pd.DataFrame({"t": t, "y": x + t + rng.normal(size=n), "x": x})
-    r = tl.observe(df, treatment="t", outcomes="y", covariates="x", method="ipw", trim="crump",
+    r = tl.observe(df, treatment="t", outcome="y", covariates="x", method="ipw", trim="crump",
                    estimand="ATE", refute=False)
     assert r.propensity.trimmed > 0
     assert r.propensity.overlap.crump_alpha == 0.0 or r.propensity.trimmed > 0
@@ -168,7 +168,7 @@ def test_separated_arms_stop_with_one_message_naming_the_covariate(method):
     df = pd.DataFrame({"t": (x > 0).astype(int), "y": x + rng.normal(size=2000), "x": x,
                        "z": rng.normal(size=2000)})
     with pytest.raises(MethodError, match=r"covariates separate the arms.*'x'") as err:
-        tl.observe(df, treatment="t", outcomes="y", covariates=["x", "z"], method=method,
+        tl.observe(df, treatment="t", outcome="y", covariates=["x", "z"], method=method,
                    refute=False)
     assert "\n" not in str(err.value)
 
@@ -180,7 +180,7 @@ def test_near_separation_completes_with_a_fail_verdict():
     x = rng.normal(size=3000)
     t = (rng.random(3000) < 1 / (1 + np.exp(-6 * x))).astype(int)
     df = pd.DataFrame({"t": t, "y": x + t + rng.normal(size=3000), "x": x})
-    r = tl.observe(df, treatment="t", outcomes="y", covariates="x", method="ipw", estimand="ATE",
+    r = tl.observe(df, treatment="t", outcome="y", covariates="x", method="ipw", estimand="ATE",
                    refute=False)
     assert r.verdict.status is Status.FAIL
     assert any("propensity below 0.01" in reason or "effective sample size" in reason

@@ -184,7 +184,7 @@ def test_observe_on_a_binary_outcome_reads_the_discordant_pairs():
     # significant matched effect on a 0/1 outcome: 1:1 matched pairs are now read by the sign
     # test, and the discordant counts reproduce the matched estimate exactly.
     ds = tl.datasets.personalization(n=10_000, seed=1)
-    res = tl.observe(ds.data, treatment="received_personalization", outcomes=["made_purchase"],
+    res = tl.observe(ds.data, treatment="received_personalization", outcome=["made_purchase"],
                      covariates=["engagement_score", "past_purchases", "account_age_days",
                                  "device_type"], method="match", refute=False)
     (bounds,) = res.rosenbaum

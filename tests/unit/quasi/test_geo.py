@@ -11,7 +11,7 @@ from truelift.errors import DataError, MethodError
 from truelift.quasi.geo import geo, geo_plan
 from truelift.schema import Status
 
-KW = dict(region="region", time="date", outcome="revenue", treatment="treated")
+KW = dict(unit="region", time="date", outcome="revenue", treatment="treated")
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def history():
 
 
 def test_plan_pairs_assignment(history) -> None:
-    plan = geo_plan(history, region="region", time="date", outcome="revenue", method="pairs",
+    plan = geo_plan(history, unit="region", time="date", outcome="revenue", method="pairs",
                     test_periods=14, reps=60, seed=1)
     a = plan.assignment_frame()
     assert len(a) == 30 and (a["arm"] == "treatment").sum() == 15
@@ -84,36 +84,36 @@ def test_plan_pairs_assignment(history) -> None:
 
 
 def test_plan_random_and_power_at_effect(history) -> None:
-    plan = geo_plan(history, region="region", time="date", outcome="revenue", method="random",
+    plan = geo_plan(history, unit="region", time="date", outcome="revenue", method="random",
                     treated_share=0.3, test_periods=14, reps=60, effect=0.5, seed=1)
     assert plan.n_treated == 9
     assert plan.power_at_effect is not None and plan.power_at_effect > 0.99  # a 50 % lift is obvious
-    small = geo_plan(history, region="region", time="date", outcome="revenue", method="random",
+    small = geo_plan(history, unit="region", time="date", outcome="revenue", method="random",
                      test_periods=14, reps=60, effect=1e-4, seed=1)
     assert small.power_at_effect < 0.1  # a 0.01 % lift is not detectable
 
 
 def test_plan_same_seed_same_plan(history) -> None:
-    a = geo_plan(history, region="region", time="date", outcome="revenue", test_periods=14, reps=30, seed=7)
-    b = geo_plan(history, region="region", time="date", outcome="revenue", test_periods=14, reps=30, seed=7)
+    a = geo_plan(history, unit="region", time="date", outcome="revenue", test_periods=14, reps=30, seed=7)
+    b = geo_plan(history, unit="region", time="date", outcome="revenue", test_periods=14, reps=30, seed=7)
     assert a.mde == b.mde and a.assignment == b.assignment
 
 
 def test_plan_bad_settings(history) -> None:
     with pytest.raises(MethodError, match="pairs"):
-        geo_plan(history, region="region", time="date", outcome="revenue", treated_share=0.3)
+        geo_plan(history, unit="region", time="date", outcome="revenue", treated_share=0.3)
     with pytest.raises(DataError, match="periods"):
-        geo_plan(history, region="region", time="date", outcome="revenue", test_periods=70)
+        geo_plan(history, unit="region", time="date", outcome="revenue", test_periods=70)
     with pytest.raises(MethodError):
-        geo_plan(history, region="region", time="date", outcome="revenue", method="nope")
+        geo_plan(history, unit="region", time="date", outcome="revenue", method="nope")
     few = history[history["region"].isin(["R00", "R01", "R02"])]
     with pytest.raises(DataError, match="regions"):
-        geo_plan(few, region="region", time="date", outcome="revenue", test_periods=14)
+        geo_plan(few, unit="region", time="date", outcome="revenue", test_periods=14)
 
 
 def test_plan_warns_on_few_regions() -> None:
     h = geo_panel(8, 70, 0, seed=4).data
-    plan = geo_plan(h, region="region", time="date", outcome="revenue", method="random", test_periods=14,
+    plan = geo_plan(h, unit="region", time="date", outcome="revenue", method="random", test_periods=14,
                     reps=30)
     assert {d.name: d.status for d in plan.diagnostics}["regions"] is Status.WARN
     assert np.isfinite(plan.mde)
