@@ -87,7 +87,7 @@ def test_density_and_balance_equal_the_direct_calls():
     ref = _direct(data["age"].to_numpy(), x, c=0.0)
     row = res.table("covariate_balance").to_frame().iloc[0]
     assert row["jump"] == pytest.approx(float(ref.coef.iloc[0, 0]), abs=1e-10)
-    assert row["pvalue"] == pytest.approx(float(ref.pv.iloc[2, 0]), abs=1e-10)
+    assert row["p_value"] == pytest.approx(float(ref.pv.iloc[2, 0]), abs=1e-10)
 
 
 def _tsls_numpy(y, d, z, w, cluster=None):

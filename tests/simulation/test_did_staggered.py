@@ -29,7 +29,7 @@ def test_twfe_biased_cs_not():
     es = res.table("event_study").to_frame()
     post = es[(es["method"] == "Callaway-Sant'Anna") & (es["event_time"] >= 0)]
     true = np.array([truth.dynamic[int(e)] for e in post["event_time"]])
-    covered = (post["lower"].to_numpy() <= true) & (true <= post["upper"].to_numpy())
+    covered = (post["ci_low"].to_numpy() <= true) & (true <= post["ci_high"].to_numpy())
     assert covered.mean() >= 0.8                                    # 9 event times at 95%
     z = np.abs(post["estimate"].to_numpy() - true) / post["se"].to_numpy()
     assert z.max() < 3.5

@@ -69,7 +69,7 @@ def test_iv_coverage_and_naive_control():
         hits += e.ci[0] <= truth.late <= e.ci[1]
         values.append(e.value)
         ols = res.table("iv_stages").to_frame().set_index("stage").loc["OLS (naive)"]
-        ols_hits += ols["ci_lower"] <= truth.late <= ols["ci_upper"]
+        ols_hits += ols["ci_low"] <= truth.late <= ols["ci_high"]
     # 60 replications: binomial SE about 0.028; the band is about -3.5 SE
     assert 0.85 <= hits / reps <= 1.0, hits / reps
     assert abs(np.mean(values) - 0.05) < 0.015  # SD of 2SLS about 0.04 at n = 2000: 3 SE of the mean

@@ -365,7 +365,7 @@ def _retention_table(arms: dict[Any, dict[str, Any]], t_count: int) -> Table:
 
 def _ltv_table(arms: dict[Any, dict[str, Any]], per_arm: dict[Any, tuple[float, float, float]],
                head: Any) -> Table:
-    cols = ("arm", "customers", "observed LTV", "extrapolated", "total", "se", "ci lower", "ci upper",
+    cols = ("arm", "customers", "observed LTV", "extrapolated", "total", "se", "ci_low", "ci_high",
             "repeat purchase rate", "fitted retention", "revenue per active customer")
     rows = [(str(k), a["n"], a["observed"], a["extrapolated"], a["total"], per_arm[k][0], per_arm[k][1],
              per_arm[k][2], a["repeat"], a["q"], a["v"]) for k, a in arms.items()]

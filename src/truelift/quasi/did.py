@@ -181,7 +181,7 @@ def did(data: Any, *, outcome: str, time: str, treatment: str, unit: str | None 
         else:
             diags.append(_placebo_diag(pl))
             placebo_table = Table(name="placebo", title="Placebo in time (pre-period data only)",
-                                  columns=("pretend_start", "estimate", "se", "lower", "upper", "pvalue"),
+                                  columns=("pretend_start", "estimate", "se", "ci_low", "ci_high", "p_value"),
                                   rows=((_label(design.periods[pl[0]]), pl[1].value, pl[1].se,
                                          pl[1].ci[0], pl[1].ci[1], pl[1].pvalue),))
     if design.n_clusters < MIN_CLUSTERS and headline.se_kind == "crv1":
@@ -205,7 +205,7 @@ def did(data: Any, *, outcome: str, time: str, treatment: str, unit: str | None 
 
     tables = [Table(name="event_study", title="Event study: effect by periods since adoption "
                                               "(reference: -1)",
-                    columns=("event_time", "method", "estimate", "se", "lower", "upper", "pvalue"),
+                    columns=("event_time", "method", "estimate", "se", "ci_low", "ci_high", "p_value"),
                     rows=tuple(es_rows))]
     if placebo_table is not None:
         tables.append(placebo_table)

@@ -204,7 +204,7 @@ def iv(
         Table(
             name="iv_stages",
             title="Instrumental variables: stages",
-            columns=("stage", "outcome", "value", "se", "ci_lower", "ci_upper", "pvalue"),
+            columns=("stage", "outcome", "value", "se", "ci_low", "ci_high", "p_value"),
             rows=tuple(rows),
         )
     ]

@@ -190,7 +190,7 @@ def rd(
         Table(
             name="rd_estimates",
             title="Regression discontinuity estimates",
-            columns=("estimate", "value", "se", "ci_lower", "ci_upper", "pvalue"),
+            columns=("estimate", "value", "se", "ci_low", "ci_high", "p_value"),
             rows=tuple(rows),
         ),
         Table(
@@ -512,7 +512,7 @@ def _balance(
     table = Table(
         name="covariate_balance",
         title="Covariate balance at the cutoff (RD on each covariate)",
-        columns=("covariate", "jump", "ci_lower", "ci_upper", "pvalue", "pvalue_holm", "h", "n_effective"),
+        columns=("covariate", "jump", "ci_low", "ci_high", "p_value", "p_value_holm", "h", "n_effective"),
         rows=tuple(tuple(r) for r in rows),
     )
     worst = int(np.argmin(adj))

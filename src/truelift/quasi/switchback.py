@@ -387,7 +387,7 @@ def _varies_apart(a: pd.Series, b: pd.Series) -> bool:
 def _carryover(kept: pd.DataFrame, xs: list[str], fe: list[str], level: float) -> tuple[Diagnostic, Table]:
     from scipy import stats
 
-    cols = ("term", "coefficient", "se", "ci_lower", "ci_upper", "pvalue")
+    cols = ("term", "coefficient", "se", "ci_low", "ci_high", "p_value")
     title = "Carryover: the outcome on the current and the previous slice's arm (rows after the washout)"
     rows = kept.loc[kept["prev_arm"].notna()].assign(dp=lambda z: z["prev_arm"].astype(float))
     terms = [("d", "current slice's arm"), ("dp", "previous slice's arm")]
@@ -486,8 +486,8 @@ def _washout_table(head: Estimate, raw: Estimate | None, kept: pd.DataFrame, f: 
     if raw is not None:
         rows.append(("without washout", _describe(0), len(f), raw.n, raw.value, raw.se, *raw.ci, raw.pvalue))
     return Table(name="washout", title="The effect with and without the washout",
-                 columns=("analysis", "washout", "rows", "slices", "estimate", "se", "ci_lower", "ci_upper",
-                          "pvalue"), rows=tuple(rows))
+                 columns=("analysis", "washout", "rows", "slices", "estimate", "se", "ci_low", "ci_high",
+                          "p_value"), rows=tuple(rows))
 
 
 def _arms_table(f: pd.DataFrame, drop: np.ndarray) -> Table:

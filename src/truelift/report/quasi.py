@@ -90,14 +90,29 @@ def _cell(c: Any) -> str:
 
 
 P_COLUMNS = {"p", "pvalue", "p-value", "p_value", "p value", "p holm", "p_holm", "p (holm)",
-             "permutation p", "p_permutation"}
+             "permutation p", "p_permutation", "p_value_holm", "p_value_bh", "p_value_always_valid"}
 """Table columns that hold p-values (formatted as p-values, never rounded to 0)."""
+
+LABELS = {"ci_low": "CI low", "ci_high": "CI high", "p_value": "p", "p_value_holm": "p (Holm)",
+          "p_value_bh": "p (BH)", "p_value_always_valid": "always-valid p", "se": "SE",
+          "ate": "ATE", "auuc": "AUUC", "n_effective": "n effective", "h": "bandwidth",
+          "ltv": "LTV", "smd_before": "SMD before", "smd_after": "SMD after"}
+"""Human labels of table columns whose plain form would not read well."""
+
+
+def column_label(name: str) -> str:
+    """A table column's key as a reader sees it: ``"ci_low"`` -> ``"CI low"``,
+    ``"pretend_start"`` -> ``"pretend start"`` (never snake_case)."""
+    if name in LABELS:
+        return LABELS[name]
+    words = name.replace("_", " ").split()
+    return " ".join(LABELS.get(w, w) if w in ("se", "ate", "ltv", "auuc") else w for w in words)
 
 
 def table_view(t: Any) -> dict[str, Any]:
     """A result table with every cell formatted (p-value columns as p-values)."""
     is_p = [c.lower() in P_COLUMNS for c in t.columns]
-    return {"name": t.name, "title": t.title, "columns": list(t.columns),
+    return {"name": t.name, "title": t.title, "columns": [column_label(c) for c in t.columns],
             "rows": [[fmt.pvalue(c) if p and isinstance(c, float) else _cell(c)
                       for c, p in zip(row, is_p, strict=True)] for row in t.rows]}
 
@@ -234,5 +249,17 @@ def geo_plan_context(plan: Any) -> dict[str, Any]:
     return {"v": v, "figures": report_figures(plan), "title": f"truelift geo plan: {v['outcome']}"}
 
 
-__all__ = ["all_diagnostics", "estimate_row", "geo_plan_context", "geo_plan_summary", "geo_plan_view",
-           "html_context", "reasons", "rich_summary", "sentence", "table_view", "view"]
+__all__ = [
+    "all_diagnostics",
+    "column_label",
+    "estimate_row",
+    "geo_plan_context",
+    "geo_plan_summary",
+    "geo_plan_view",
+    "html_context",
+    "reasons",
+    "rich_summary",
+    "sentence",
+    "table_view",
+    "view",
+]

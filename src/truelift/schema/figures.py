@@ -76,13 +76,14 @@ def records_table(name: str, title: str, records: Any, *, drop: tuple[str, ...] 
             if f.name in drop or not f.metadata.get("to_dict", True):
                 continue
             v = getattr(rec, f.name)
+            key = "p_value" if f.name == "pvalue" else f.name   # the CI and p names of to_frame()
             if isinstance(v, tuple) and len(v) == 2 and all(
                     isinstance(x, int | float) and not isinstance(x, bool) for x in v):
-                cells[f"{f.name}_low"], cells[f"{f.name}_high"] = v
+                cells[f"{key}_low"], cells[f"{key}_high"] = v
             elif v is None or isinstance(v, str | int | float | bool):
-                cells[f.name] = v
+                cells[key] = v
             elif hasattr(v, "value") and isinstance(getattr(v, "value", None), str):
-                cells[f.name] = v.value   # an enum
+                cells[key] = v.value   # an enum
         for k in cells:
             if k not in columns:
                 columns.append(k)

@@ -30,7 +30,7 @@ def test_recovers_the_late_and_not_the_naive_difference(enc):
     assert not lo <= truth.naive <= hi  # the naive comparison is a different number
     stages = res.table("iv_stages").to_frame().set_index("stage")
     ols = stages.loc["OLS (naive)"]
-    assert not ols["ci_lower"] <= truth.late <= ols["ci_upper"]  # negative control: OLS misses the LATE
+    assert not ols["ci_low"] <= truth.late <= ols["ci_high"]  # negative control: OLS misses the LATE
     assert "compliers" in res.identification and "Imbens & Angrist 1994" in res.identification
     json.dumps(res.to_dict(), allow_nan=False)
 

@@ -111,7 +111,7 @@ def test_covariate_balance_flags_a_jumping_covariate(sharp):
     df = data.assign(jumps=data["age"] + 15.0 * (data["x"] >= 0))
     res = rd(df, outcome="y", running="x", cutoff=0.0, covariates=["age", "jumps"])
     bal = res.table("covariate_balance").to_frame().set_index("covariate")
-    assert bal.loc["jumps", "pvalue_holm"] < 0.05 <= bal.loc["age", "pvalue_holm"]
+    assert bal.loc["jumps", "p_value_holm"] < 0.05 <= bal.loc["age", "p_value_holm"]
     diag = next(d for d in res.diagnostics if d.name == "covariate_balance")
     assert diag.status is Status.WARN and "'jumps'" in diag.message
 
