@@ -231,7 +231,9 @@ def test_plan_renders(kwargs):
     if plan.sequential is not None:
         assert "Sequential design" in t and "expected users" in t
     page = render_html(plan)
-    assert 'data-truelift-kind="plan"' in page and "<svg" not in page
+    assert 'data-truelift-kind="plan"' in page
+    # a group-sequential plan draws its stopping boundaries; a fixed-horizon plan has no figure
+    assert ("<svg" in page) == (plan.sequential is not None and plan.sequential.boundaries is not None)
     assert fmt.count(plan.n_total) in page
     assert plan._repr_html_() == render_fragment(plan)
     assert json.loads(plan.to_json())["kind"] == "plan"

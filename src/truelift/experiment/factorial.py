@@ -112,13 +112,18 @@ class Factorial(Analysis):
         )
 
     def _figures(self) -> tuple[Figure, ...]:
-        return (Figure(name="effects", kind="bars", title="Main effects and interactions",
-                       data={"labels": [f"{e.metric} · {e.term}" for e in self.effects],
-                             "values": [e.estimate.value for e in self.effects],
-                             "lower": [e.estimate.ci[0] for e in self.effects],
-                             "upper": [e.estimate.ci[1] for e in self.effects],
-                             "groups": [e.metric for e in self.effects]},
-                       xlabel="metric and term", ylabel="effect"),)
+        """One figure per metric (metrics are on different scales)."""
+        out = []
+        for m in self.metrics:
+            effects = [e for e in self.effects if e.metric == m]
+            out.append(Figure(
+                name=f"effects_{m}", kind="bars", title=f"Main effects and interactions on {m}",
+                data={"labels": [e.term for e in effects],
+                      "values": [e.estimate.value for e in effects],
+                      "lower": [e.estimate.ci[0] for e in effects],
+                      "upper": [e.estimate.ci[1] for e in effects]},
+                xlabel="term", ylabel=f"effect on {m}"))
+        return tuple(out)
 
     def effect(self, metric: str, term: str) -> Effect:
         """The effect ``term`` (e.g. ``"layout"`` or ``"layout x banner"``) of ``metric``."""

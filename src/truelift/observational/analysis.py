@@ -160,13 +160,16 @@ class ObservationalAnalysis(Analysis):
         return tuple(out)
 
     def _figures(self) -> tuple[Figure, ...]:
-        ests = [*self.naive, *self.estimates]
-        out = [Figure(name="forest", kind="bars", title="Effect by outcome and method",
-                      data={"labels": [f"{e.outcome} · {e.method}" for e in ests],
-                            "values": [e.value for e in ests],
-                            "lower": [e.ci[0] for e in ests], "upper": [e.ci[1] for e in ests],
-                            "groups": [e.outcome for e in ests]},
-                      xlabel="outcome and method", ylabel=f"effect ({self.estimand})")]
+        out = []
+        for outcome in self.roles.outcomes:   # one figure per outcome: their scales differ
+            ests = [e for e in (*self.naive, *self.estimates) if e.outcome == outcome]
+            out.append(Figure(name=f"forest_{outcome}", kind="bars",
+                              title=f"Effect on {outcome}: naive and by method",
+                              data={"labels": [e.method for e in ests],
+                                    "values": [e.value for e in ests],
+                                    "lower": [e.ci[0] for e in ests],
+                                    "upper": [e.ci[1] for e in ests]},
+                              xlabel="method", ylabel=f"effect on {outcome} ({self.estimand})"))
         p = self.propensity
         out.append(Figure(name="overlap", kind="histogram", title="Propensity score overlap",
                           data={"edges": list(p.bin_edges),

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from truelift.report import experiment as exp_view
-from truelift.report import figures
+from truelift.report import figures, quasi_figures
 from truelift.report import format as fmt
 from truelift.report import observational as obs_view
 from truelift.report import project as project_view
@@ -115,12 +115,14 @@ def _readout_context(readout: Any) -> dict[str, Any]:
 
 def _plan_context(plan: Any) -> dict[str, Any]:
     v = exp_view.plan_view(plan)
-    return {"v": v, "figures": {}, "title": f"truelift plan: {v['row']['metric']}"}
+    return {"v": v, "figures": quasi_figures.report_figures(plan),
+            "title": f"truelift plan: {v['row']['metric']}"}
 
 
 def _factorial_context(result: Any) -> dict[str, Any]:
     v = exp_view.factorial_view(result)
-    return {"v": v, "figures": {}, "title": f"truelift factorial: {', '.join(result.factors)}"}
+    return {"v": v, "figures": quasi_figures.report_figures(result),
+            "title": f"truelift factorial: {', '.join(result.factors)}"}
 
 
 KINDS: dict[str, tuple[Callable[[Any], dict[str, Any]], str]] = {

@@ -318,7 +318,7 @@ DRAW: dict[str, Callable[[Any], str]] = {"event_study": event_study_plot, "serie
 
 def report_figures(analysis: Any) -> list[dict[str, str]]:
     """Every figure of ``analysis`` drawn: ``{"name", "title", "svg"}`` in the analysis's order."""
-    return [{"name": f.name, "title": f.title, "svg": DRAW[f.kind](f)} for f in analysis.figures]
+    return [{"name": f.name, "title": f.title, "svg": DRAW[f.kind](f)} for f in analysis._figures()]
 
 
 __all__ = ["DRAW", "report_figures"]
