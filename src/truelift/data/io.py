@@ -10,12 +10,44 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from truelift.errors import DataError, check_columns, check_frame_columns
 
 _READERS = {".csv": "read_csv", ".tsv": "read_csv", ".parquet": "read_parquet",
             ".pq": "read_parquet"}
+
+
+MAX_ABS = 1e150
+"""Values larger than this in absolute value are refused: their squares (variances, influence
+functions) would overflow a float (1.8e308)."""
+
+
+def numbers(values: Any, column: str) -> pd.Series:
+    """A column that must hold numbers, as floats (booleans as 0/1; missing values stay missing).
+
+    A one-line :class:`DataError` naming ``column`` when it holds dates or times, text that is not
+    a number, an infinity, or values beyond :data:`MAX_ABS` (whose squares overflow).
+    """
+    col = pd.Series(values)
+    if pd.api.types.is_datetime64_any_dtype(col) or pd.api.types.is_timedelta64_dtype(col):
+        raise DataError(column, "holds dates or times; a number is needed here")
+    if pd.api.types.is_bool_dtype(col):
+        col = col.astype(float)
+    num = pd.to_numeric(col, errors="coerce")
+    bad = num.isna() & col.notna()
+    if bad.any():
+        raise DataError(column, f"{int(bad.sum())} values are not numeric (e.g. {col[bad].iloc[0]!r})")
+    num = num.astype(float)
+    finite = num.to_numpy()
+    if np.isinf(finite).any():
+        raise DataError(column, "values must be finite (no inf)")
+    big = float(np.nanmax(np.abs(finite), initial=0.0))
+    if big > MAX_ABS:
+        raise DataError(column, f"values up to {big:.3g} are too large to square and sum in floating "
+                                "point; rescale it (e.g. to thousands or millions)")
+    return num
 
 
 def describe_source(source: Any) -> str:
@@ -38,13 +70,21 @@ def read_columns(source: Any, columns: Sequence[str]) -> dict[str, pd.Series]:
     columns = list(dict.fromkeys(columns))
     if isinstance(source, pd.DataFrame):
         check_frame_columns(source.columns, columns)
+        if len(source) == 0:
+            raise DataError(None, "the data has no rows")
         return {c: source[c] for c in columns}
     if isinstance(source, (str, os.PathLike)):
-        return _read_file(Path(source), columns)
-    if type(source).__module__.startswith("ibis"):
+        out = _read_file(Path(source), columns)
+    elif type(source).__module__.startswith("ibis"):
         check_columns(list(source.columns), columns)
         frame = source.select(*columns).to_pandas()
-        return {c: frame[c] for c in columns}
+        out = {c: frame[c] for c in columns}
+    else:
+        out = None
+    if out is not None:
+        if columns and len(out[columns[0]]) == 0:
+            raise DataError(None, "the data has no rows")
+        return out
     raise DataError(None, f"unsupported data source of type {type(source).__name__}: "
                           "give a pandas DataFrame, a CSV/Parquet path or an Ibis table")
 

@@ -15,14 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from truelift.data.io import describe_source, read_columns
+from truelift.data.io import MAX_ABS, describe_source, read_columns
 from truelift.data.moments import covariance
 from truelift.errors import DataError, DataWarning, RoleError
 
 MAX_LEVELS = 100
-MAX_ABS = 1e150
-"""Outcomes larger than this in absolute value are refused: their squares (variances, influence
-functions) would overflow a float (1.8e308)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)

@@ -190,6 +190,8 @@ def factorial(
     levels = [cells.levels(f) for f in names]
     controls = []
     for f, lv in zip(names, levels, strict=True):
+        if not lv:
+            raise DataError(f, "has no users with a level (the data has no usable rows)")
         if len(lv) < 2:
             raise DataError(f, f"has one level ({lv[0]!r}); a factor needs at least two")
         if isinstance(factors, Mapping):

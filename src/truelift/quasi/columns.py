@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from truelift.data.io import numbers
 from truelift.errors import DataError
 
 
@@ -19,17 +20,7 @@ def numeric_frame(raw: dict[str, pd.Series], numeric: list[str], cluster: str | 
     are dropped and counted per column (each row counted once, at its first missing column)."""
     frame = pd.DataFrame({c: raw[c].to_numpy() for c in raw})
     for c in numeric:
-        col = frame[c]
-        if pd.api.types.is_bool_dtype(col):
-            col = col.astype(float)
-        num = pd.to_numeric(col, errors="coerce")
-        bad = num.isna() & col.notna()
-        if bad.any():
-            raise DataError(c, f"{int(bad.sum())} values are not numeric (e.g. {col[bad].iloc[0]!r})")
-        num = num.astype(float)
-        if np.isinf(num).any():
-            raise DataError(c, "values must be finite (no inf)")
-        frame[c] = num
+        frame[c] = numbers(frame[c], c)
     dropped: dict[str, int] = {}
     keep = np.ones(len(frame), dtype=bool)
     for c in [*numeric, *([cluster] if cluster else [])]:

@@ -275,16 +275,12 @@ def _weights(s: pd.Series, col: str, ucodes: np.ndarray | None) -> np.ndarray:
 
 def _read_cross_sections(data: Any, outcome: str, time: str, treatment: str, group: str,
                          cluster: str | None, weights: str | None, drop_missing: bool) -> _Design:
-    from truelift.data.io import describe_source, read_columns
+    from truelift.data.io import describe_source, numbers, read_columns
 
     cols = list(dict.fromkeys(c for c in (outcome, time, treatment, group, cluster, weights) if c))
     raw = read_columns(data, cols)
     n = len(raw[outcome])
-    y = pd.to_numeric(raw[outcome], errors="coerce")
-    if (y.isna() & raw[outcome].notna()).any():
-        raise DataError(outcome, "the outcome must be numeric")
-    if not np.all(np.isfinite(y.dropna())):
-        raise DataError(outcome, "the outcome must be finite (no inf)")
+    y = numbers(raw[outcome], outcome)
     keep = y.notna().to_numpy()
     dropped: dict[str, int] = {}
     if not keep.all():

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from truelift.data.io import describe_source, read_columns
+from truelift.data.io import describe_source, numbers, read_columns
 from truelift.errors import DataError
 from truelift.quasi.columns import read_periods
 
@@ -101,14 +101,7 @@ def read_panel(data: Any, *, unit: str, time: str, outcome: str, treatment: str 
     if frame["unit"].isna().any():
         raise DataError(unit, f"{int(frame['unit'].isna().sum())} rows have a missing unit id")
     frame["time"] = read_periods(frame["time"], time)
-    y = pd.to_numeric(frame["y"], errors="coerce")
-    bad = y.isna() & frame["y"].notna()
-    if bad.any():
-        example = frame["y"][bad].iloc[0]
-        raise DataError(outcome, f"{int(bad.sum())} values are not numeric (e.g. {example!r})")
-    frame["y"] = y.astype(float)
-    if not np.all(np.isfinite(frame["y"].dropna())):
-        raise DataError(outcome, "the outcome must be finite (no inf)")
+    frame["y"] = numbers(frame["y"], outcome).to_numpy()
     missing = frame["y"].isna()
     if missing.any():
         if not drop_missing:

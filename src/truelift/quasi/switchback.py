@@ -253,19 +253,12 @@ def _read(data: Any, *, outcome: str, time: str, treatment: str, slice_col: str 
 
 def _read_periods(data: Any, outcome: str, time: str, treatment: str, extra: tuple[str, ...],
                   drop_missing: bool) -> tuple[pd.DataFrame, dict[str, Any], int, dict[str, int], str]:
-    from truelift.data.io import describe_source, read_columns
+    from truelift.data.io import describe_source, numbers, read_columns
 
     raw = read_columns(data, [outcome, time, treatment, *extra])
     n = len(raw[outcome])
     t = read_periods(raw[time], time)
-    y = pd.to_numeric(raw[outcome], errors="coerce")
-    bad = y.isna() & raw[outcome].notna()
-    if bad.any():
-        example = raw[outcome][bad].iloc[0]
-        raise DataError(outcome, f"{int(bad.sum())} values are not numeric (e.g. {example!r})")
-    y = y.to_numpy(dtype=float)
-    if np.isinf(y).any():
-        raise DataError(outcome, "the outcome must be finite (no inf)")
+    y = numbers(raw[outcome], outcome).to_numpy(dtype=float)
     d = pd.to_numeric(raw[treatment], errors="coerce").to_numpy(dtype=float)
     if np.isnan(d).any():
         raise DataError(treatment, f"{int(np.isnan(d).sum())} rows have a missing or non-numeric treatment")
