@@ -21,7 +21,7 @@ import numpy as np  # noqa: E402
 from causalml.inference.meta import BaseDRLearner, BaseXRegressor  # noqa: E402
 from lightgbm import LGBMRegressor  # noqa: E402
 
-from truelift.datasets.uplift import coupon_campaign  # noqa: E402
+from truelift.datasets._uplift import coupon_campaign  # noqa: E402
 
 
 def main() -> None:

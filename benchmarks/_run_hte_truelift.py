@@ -16,7 +16,7 @@ t_start = time.perf_counter()
 
 import numpy as np  # noqa: E402
 
-from truelift.datasets.uplift import coupon_campaign  # noqa: E402
+from truelift.datasets._uplift import coupon_campaign  # noqa: E402
 from truelift.hte.learners import LEARNERS  # noqa: E402
 
 

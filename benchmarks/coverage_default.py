@@ -71,7 +71,7 @@ def high_dim_population_truth() -> dict[str, dict[str, float]]:
 
 def population_truth(design: str) -> dict[str, dict[str, float]]:
     if design == "personalization":
-        from truelift.datasets.personalization import _population_truth
+        from truelift.datasets._personalization import _population_truth
 
         ate, att = _population_truth()
         return {"ATE": dict(ate), "ATT": dict(att)}

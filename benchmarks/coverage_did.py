@@ -35,7 +35,7 @@ Z = 1.959963984540054
 def one(r: int, units: int, periods: int) -> dict:
     import pyfixest as pf
 
-    from truelift.datasets.quasi_did import staggered_panel
+    from truelift.datasets._quasi_did import staggered_panel
     from truelift.quasi import staggered as st
 
     d, truth = staggered_panel(units=units, periods=periods, cohorts=(3, 5, 7), seed=BASE + r)

@@ -1,6 +1,6 @@
 """Bias, RMSE, standard-error calibration and 95% coverage of the observational estimators.
 
-On the demo generator ``truelift.datasets.personalization`` (a confounded personalization
+On the demo generator ``truelift.datasets._personalization`` (a confounded personalization
 rollout with known truth), each replication draws a fresh table of ``--n`` customers, fits the
 logistic propensity once, and runs IPW, AIPW (5-fold cross-fitting), matching (defaults:
 k=1, caliper 0.2 SD of the logit score, with replacement) and outcome regression, for the ATT
@@ -149,7 +149,7 @@ def summarize(results: list[dict], outcome: str, pop_truth: dict
 
 
 def report(results: list[dict], args: argparse.Namespace, wall: float) -> str:
-    from truelift.datasets.personalization import _population_truth
+    from truelift.datasets._personalization import _population_truth
 
     pop_ate, pop_att = _population_truth()
     pop = {"ATT": pop_att, "ATE": pop_ate}
@@ -202,7 +202,7 @@ def report(results: list[dict], args: argparse.Namespace, wall: float) -> str:
 
 INTRO = """## Coverage of the observational estimators (`coverage_observational.py`)
 
-Demo generator `truelift.datasets.personalization` (confounded rollout, known truth). Each
+Demo generator `truelift.datasets._personalization` (confounded rollout, known truth). Each
 replication: a fresh table, one logistic propensity fit, then IPW (Hájek, influence-function SE
 with the propensity-estimation correction), AIPW (5-fold cross-fitting), matching (`Matching()`
 defaults: k = 1 on the logit score, caliper 0.2 SD, with replacement, Abadie–Imbens SE) and

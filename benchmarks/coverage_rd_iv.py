@@ -1,5 +1,5 @@
 """Bias and 95% CI coverage of the regression discontinuity (robust bias-corrected) and IV (2SLS)
-estimators of truelift.quasi, on generators with known truth (truelift.datasets.quasi_rd_iv).
+estimators of truelift.quasi, on generators with known truth (truelift.datasets._quasi_rd_iv).
 
 Designs (each ``--reps`` replications, a fresh seeded sample per replication):
 
@@ -27,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _results
-from truelift.datasets.quasi_rd_iv import encouragement, rd_data
+from truelift.datasets._quasi_rd_iv import encouragement, rd_data
 from truelift.quasi.iv import iv
 from truelift.quasi.rd import rd
 

@@ -1,6 +1,6 @@
 """Bias and coverage of truelift's switchback analysis, with and without a washout.
 
-Design (truelift.datasets.quasi_switchback.switchback_orders): 14 days of hourly periods, 4-hour
+Design (truelift.datasets._quasi_switchback.switchback_orders): 14 days of hourly periods, 4-hour
 slices (84 slices), true effect 2, AR(1) noise (0.5, sd 3), hour fixed effects, CRV1 by slice,
 t(G-1) intervals. Scenarios: no carryover, and carryover (the first 2 periods after a switch
 answer fully to the previous arm; approximate bias without washout -1). Each scenario is analysed
@@ -22,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _results
-from truelift.datasets.quasi_switchback import switchback_orders
+from truelift.datasets._quasi_switchback import switchback_orders
 from truelift.quasi.switchback import switchback
 
 

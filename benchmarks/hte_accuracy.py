@@ -27,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _results
-from truelift.datasets.uplift import coupon_campaign
+from truelift.datasets._uplift import coupon_campaign
 from truelift.hte.learners import LEARNERS
 
 HERE = Path(__file__).resolve().parent

@@ -37,7 +37,7 @@ def child(tool: str, units: int, periods: int, seed: int) -> None:
     t0 = time.perf_counter()
     import numpy as np
 
-    from truelift.datasets.quasi_did import staggered_panel
+    from truelift.datasets._quasi_did import staggered_panel
 
     data, truth = staggered_panel(units=units, periods=periods, cohorts=5, seed=seed)
     t1 = time.perf_counter()

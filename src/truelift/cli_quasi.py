@@ -252,7 +252,7 @@ def did_demo(*, n: int | None, seed: int, report: Path | None, json: Path | None
              compact: bool = False) -> None:
     """``truelift demo --kind did``: a staggered rollout to regions whose true effects are known."""
     from truelift.cli import BadInput, _stdout
-    from truelift.datasets.quasi_did import staggered_panel
+    from truelift.datasets._quasi_did import staggered_panel
     from truelift.quasi.did import did as run
 
     units = 400 if n is None else n

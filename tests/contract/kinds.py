@@ -20,7 +20,7 @@ import functools
 from collections.abc import Callable
 
 import truelift as tl
-from truelift.datasets.impact_shop import STAGES
+from truelift.datasets._impact_shop import STAGES
 
 ENTRIES: tuple[str, ...] = (
     "observe", "readout", "plan", "factorial", "uplift", "did", "synth", "geo", "geo_plan",

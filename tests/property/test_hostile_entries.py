@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 import truelift as tl
-from truelift.datasets.impact_shop import STAGES
+from truelift.datasets._impact_shop import STAGES
 from truelift.errors import TrueliftError
 
 SYNTH_START = tl.datasets.geo_panel(8, 20, 8, treated=["R00"], seed=1).truth.start

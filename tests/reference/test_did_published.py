@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from truelift.datasets.quasi_did import castle, organ_donations
+from truelift.datasets._quasi_did import castle, organ_donations
 from truelift.quasi.did import did
 
 pf = pytest.importorskip("pyfixest")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from truelift.datasets.quasi_rd_iv import close_elections, encouragement, rd_data
+from truelift.datasets._quasi_rd_iv import close_elections, encouragement, rd_data
 from truelift.quasi.iv import iv
 from truelift.quasi.rd import local_fit, rd
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from truelift.datasets.quasi_did import staggered_panel
+from truelift.datasets._quasi_did import staggered_panel
 from truelift.quasi import staggered as st
 from truelift.quasi.did import did
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from truelift.datasets.quasi_geo import geo_panel
+from truelift.datasets._quasi_geo import geo_panel
 from truelift.quasi.geo import _collapsed_did, geo, geo_plan
 
 pytestmark = pytest.mark.slow

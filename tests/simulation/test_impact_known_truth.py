@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pytest
 
-from truelift.datasets.impact_shop import COMPONENTS, STAGES, shop_test
+from truelift.datasets._impact_shop import COMPONENTS, STAGES, shop_test
 from truelift.impact.funnel import funnel
 from truelift.impact.revenue import decompose
 

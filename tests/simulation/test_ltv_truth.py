@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from truelift.datasets.impact_ltv import subscription_test
+from truelift.datasets._impact_ltv import subscription_test
 from truelift.impact.ltv import ltv
 
 ROLES = dict(unit="customer", time="period", revenue="revenue", treatment="variant", control="control")

@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pytest
 
-from truelift.datasets.quasi_rd_iv import encouragement, rd_data
+from truelift.datasets._quasi_rd_iv import encouragement, rd_data
 from truelift.quasi.iv import iv
 from truelift.quasi.rd import rd
 

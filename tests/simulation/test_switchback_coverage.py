@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from truelift.datasets.quasi_switchback import switchback_orders
+from truelift.datasets._quasi_switchback import switchback_orders
 from truelift.quasi.switchback import switchback
 
 REPS = 80

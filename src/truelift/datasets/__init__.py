@@ -1,16 +1,16 @@
 """Data with known truth (generators) and loaders for real data that packages ship."""
 
-from truelift.datasets.homepage import (
+from truelift.datasets._homepage import (
     FactorialTruth,
     HomepageTruth,
     factorial_test,
     homepage_events,
     homepage_test,
 )
-from truelift.datasets.impact_ltv import LTVTruth, subscription_test
-from truelift.datasets.impact_shop import ShopTruth, shop_test
-from truelift.datasets.personalization import Dataset, Truth, personalization
-from truelift.datasets.quasi_did import (
+from truelift.datasets._impact_ltv import LTVTruth, subscription_test
+from truelift.datasets._impact_shop import ShopTruth, shop_test
+from truelift.datasets._personalization import Dataset, Truth, personalization
+from truelift.datasets._quasi_did import (
     StaggeredTruth,
     TwoByTwoTruth,
     castle,
@@ -19,10 +19,16 @@ from truelift.datasets.quasi_did import (
     texas_prisons,
     two_by_two,
 )
-from truelift.datasets.quasi_geo import GeoData, GeoTruth, geo_panel
-from truelift.datasets.quasi_rd_iv import EncouragementTruth, RDTruth, close_elections, encouragement, rd_data
-from truelift.datasets.quasi_switchback import SwitchbackTruth, switchback_orders
-from truelift.datasets.uplift import UpliftTruth, coupon_campaign
+from truelift.datasets._quasi_geo import GeoData, GeoTruth, geo_panel
+from truelift.datasets._quasi_rd_iv import (
+    EncouragementTruth,
+    RDTruth,
+    close_elections,
+    encouragement,
+    rd_data,
+)
+from truelift.datasets._quasi_switchback import SwitchbackTruth, switchback_orders
+from truelift.datasets._uplift import UpliftTruth, coupon_campaign
 
 __all__ = [
     "Dataset",

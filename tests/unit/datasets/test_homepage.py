@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from truelift.datasets import factorial_test, homepage_events, homepage_test
-from truelift.datasets.homepage import FUNNEL, METRICS
+from truelift.datasets._homepage import FUNNEL, METRICS
 
 THREE = ("control", "personalized", "recs_v2")
 RATIOS = {"aov": ("revenue", "orders"), "ctr": ("clicks", "impressions"),

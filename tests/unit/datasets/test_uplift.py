@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from truelift.datasets import UpliftTruth, coupon_campaign
-from truelift.datasets.uplift import GROUPS
+from truelift.datasets._uplift import GROUPS
 
 THREE = ("control", "email_a", "email_b")
 

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from truelift.datasets.uplift import coupon_campaign
+from truelift.datasets._uplift import coupon_campaign
 from truelift.errors import DataError, MethodError
 from truelift.hte import forest as forest_module
 from truelift.hte.forest import CausalForest, _oob_point_and_var

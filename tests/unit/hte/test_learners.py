@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
-from truelift.datasets.uplift import coupon_campaign
+from truelift.datasets._uplift import coupon_campaign
 from truelift.errors import DataError, MethodError
 from truelift.hte.learners import (
     BASES,

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import truelift as tl
-from truelift.datasets.impact_shop import STAGES, shop_test
+from truelift.datasets._impact_shop import STAGES, shop_test
 from truelift.errors import DataError, MethodError
 from truelift.impact.funnel import funnel
 from truelift.schema import Status

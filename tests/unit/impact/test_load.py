@@ -16,7 +16,7 @@ import pytest
 
 import truelift as tl
 from truelift.datasets import factorial_test
-from truelift.datasets.quasi_did import two_by_two
+from truelift.datasets._quasi_did import two_by_two
 from truelift.errors import DataError, MethodError
 from truelift.impact.load import LoadedResult, estimate_from_dict, load_result, loaded_estimates
 from truelift.impact.result import ImpactAnalysis, effect_estimate

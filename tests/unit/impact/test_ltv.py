@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from truelift.datasets.impact_ltv import subscription_test
+from truelift.datasets._impact_ltv import subscription_test
 from truelift.errors import DataError, MethodError
 from truelift.impact.ltv import ltv
 from truelift.impact.result import ImpactAnalysis

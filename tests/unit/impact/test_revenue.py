@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from truelift.datasets.impact_shop import DEFAULT_EFFECTS, shop_test
+from truelift.datasets._impact_shop import DEFAULT_EFFECTS, shop_test
 from truelift.errors import DataError, MethodError
 from truelift.impact.revenue import COMPONENTS, decompose
 from truelift.schema import Status

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from truelift.datasets.quasi_did import staggered_panel, two_by_two
+from truelift.datasets._quasi_did import staggered_panel, two_by_two
 from truelift.errors import DataError, MethodError
 from truelift.quasi import staggered as st
 from truelift.quasi.did import did

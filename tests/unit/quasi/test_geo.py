@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from truelift.datasets.quasi_geo import geo_panel
+from truelift.datasets._quasi_geo import geo_panel
 from truelift.errors import DataError, MethodError
 from truelift.quasi.geo import geo, geo_plan
 from truelift.schema import Status

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from truelift.datasets.quasi_rd_iv import encouragement
+from truelift.datasets._quasi_rd_iv import encouragement
 from truelift.errors import DataError
 from truelift.quasi.iv import iv
 from truelift.schema import Status

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from truelift.datasets.quasi_rd_iv import rd_data
+from truelift.datasets._quasi_rd_iv import rd_data
 from truelift.errors import DataError, MethodError
 from truelift.quasi.rd import local_fit, rd
 from truelift.quasi.result import QuasiAnalysis

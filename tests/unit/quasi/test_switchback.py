@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from truelift.datasets.quasi_switchback import switchback_orders
+from truelift.datasets._quasi_switchback import switchback_orders
 from truelift.errors import DataError, MethodError
 from truelift.quasi.switchback import switchback
 

@@ -51,10 +51,11 @@ class Truth:
 
 
 class Dataset(NamedTuple):
-    """A generated table and its known truth: ``data, truth = personalization()``.
+    """A generated table and its known truth, what every generator of :mod:`truelift.datasets`
+    returns: ``data, truth = tl.datasets.personalization()`` or ``ds.data`` and ``ds.truth``.
 
-    ``truth`` is the generator's own truth type: :class:`Truth` here, ``HomepageTruth`` or
-    ``FactorialTruth`` for the randomized-test generators of :mod:`truelift.datasets.homepage`.
+    ``truth`` is the generator's own truth type (:class:`Truth` here, ``HomepageTruth``,
+    ``GeoTruth``, ``StaggeredTruth``, ...), holding the effects the data were drawn with.
     """
 
     data: pd.DataFrame

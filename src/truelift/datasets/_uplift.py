@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from truelift.datasets.personalization import Dataset
+from truelift.datasets._personalization import Dataset
 
 GROUPS = ("persuadable", "sure thing", "lost cause", "sleeping dog")
 PERSUADABLE_MIN = 0.05

@@ -35,7 +35,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from truelift.datasets.personalization import Dataset
+from truelift.datasets._personalization import Dataset
 
 # Calonico, Cattaneo & Titiunik (2014), "Lee" design: coefficients of mu on each side.
 _MU_LEFT = (0.48, 1.27, 7.18, 20.21, 21.54, 7.33)

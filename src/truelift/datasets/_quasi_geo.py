@@ -24,6 +24,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from truelift.datasets._personalization import Dataset
+
 FIRST_DAY = pd.Timestamp("2024-01-01")
 
 
@@ -38,12 +40,9 @@ class GeoTruth:
     start: pd.Timestamp
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class GeoData:
-    """A geo panel (columns ``region``, ``date``, ``users``, ``revenue``, ``treated``) and its truth."""
-
-    data: pd.DataFrame
-    truth: GeoTruth
+GeoData = Dataset
+"""A geo panel (columns ``region``, ``date``, ``users``, ``revenue``, ``treated``) and its
+:class:`GeoTruth`: the :class:`~truelift.datasets.Dataset` every generator returns."""
 
 
 def geo_panel(regions: int = 40, pre_days: int = 84, test_days: int = 28, *, lift: float = 0.05,
@@ -95,7 +94,7 @@ def geo_panel(regions: int = 40, pre_days: int = 84, test_days: int = 28, *, lif
     att_user = float(added[d].sum() / users[d].sum()) if d.any() else 0.0
     truth = GeoTruth(lift=float(lift), att_region_day=att_rd, att_per_user=att_user,
                      treated_regions=tuple(names[arm == 1]), start=FIRST_DAY + pd.Timedelta(days=pre_days))
-    return GeoData(data=frame, truth=truth)
+    return Dataset(data=frame, truth=truth)
 
 
 __all__ = ["GeoData", "GeoTruth", "geo_panel"]

@@ -25,6 +25,8 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from truelift.datasets._personalization import Dataset
+
 ARMS = ("control", "treatment")
 
 
@@ -65,8 +67,9 @@ class LTVTruth:
         return self.ltv(self.arms[1], horizon, discount) - self.ltv(self.arms[0], horizon, discount)
 
 
-def subscription_test(n: int, periods: int, *, seed: int, retention: tuple[float, float] = (0.80, 0.84),
-                      revenue: tuple[float, float] = (20.0, 20.0)) -> tuple[pd.DataFrame, LTVTruth]:
+def subscription_test(n: int = 5_000, periods: int = 6, *, seed: int = 0,
+                      retention: tuple[float, float] = (0.80, 0.84),
+                      revenue: tuple[float, float] = (20.0, 20.0)) -> Dataset:
     """A simulated subscription test: (data, truth).
 
     ``data`` has columns ``customer`` (int), ``period`` (0..periods-1), ``variant``
@@ -98,7 +101,7 @@ def subscription_test(n: int, periods: int, *, seed: int, retention: tuple[float
     })
     truth = LTVTruth(retention=(float(retention[0]), float(retention[1])),
                      revenue=(float(revenue[0]), float(revenue[1])), periods=int(periods))
-    return data, truth
+    return Dataset(data=data, truth=truth)
 
 
 __all__ = ["LTVTruth", "subscription_test"]

@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from truelift.datasets._personalization import Dataset
+
 STAGES = ("visit", "view", "cart", "checkout", "purchase")
 COMPONENTS = ("conversion", "orders_per_converter", "order_value")
 
@@ -85,8 +87,8 @@ def _truth(effects: Mapping[str, Mapping[str, Any]]) -> ShopTruth:
                      orders_per_converter=f, order_value=v, rpc=rpc, ratio=ratio, contribution=contribution)
 
 
-def shop_test(n: int, *, seed: int, effects: Mapping[str, Mapping[str, Any]] | None = None
-              ) -> tuple[pd.DataFrame, ShopTruth]:
+def shop_test(n: int = 20_000, *, seed: int = 0, effects: Mapping[str, Mapping[str, Any]] | None = None
+              ) -> Dataset:
     """Draw ``n`` customers of a randomized shop test (see the module docstring).
 
     Args:
@@ -124,7 +126,7 @@ def shop_test(n: int, *, seed: int, effects: Mapping[str, Mapping[str, Any]] | N
         data[s] = reached[:, k]
     data["orders"] = orders
     data["revenue"] = revenue
-    return data, _truth(effects)
+    return Dataset(data=data, truth=_truth(effects))
 
 
 __all__ = ["DEFAULT_EFFECTS", "STAGES", "ShopTruth", "shop_test"]

@@ -33,7 +33,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from truelift.datasets.personalization import Dataset
+from truelift.datasets._personalization import Dataset
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)

@@ -22,6 +22,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from truelift.datasets._personalization import Dataset
+
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class StaggeredTruth:
@@ -45,7 +47,7 @@ class StaggeredTruth:
 
 def staggered_panel(*, units: int = 400, periods: int = 12, cohorts: Sequence[int] | int = (4, 7, 10),
                     effect: float = 1.0, dynamic: float = 0.3, never_share: float = 0.25,
-                    noise: float = 1.0, seed: int = 0) -> tuple[pd.DataFrame, StaggeredTruth]:
+                    noise: float = 1.0, seed: int = 0) -> Dataset:
     """A balanced panel with staggered adoption and effects growing with time since adoption.
 
     Args:
@@ -94,7 +96,7 @@ def staggered_panel(*, units: int = 400, periods: int = 12, cohorts: Sequence[in
     dyn = {e: effect + dynamic * e for e in range(0, periods - min(cohorts) + 1)}
     truth = StaggeredTruth(att=float(num / den), dynamic=dyn, att_gt=att_gt, cohorts=counts,
                            never_treated=n_never)
-    return data, truth
+    return Dataset(data=data, truth=truth)
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -108,7 +110,7 @@ class TwoByTwoTruth:
 
 def two_by_two(*, users: int = 4000, stores: int = 40, effect: float = 2.0, base: float = 20.0,
                store_sd: float = 3.0, noise: float = 8.0,
-               seed: int = 0) -> tuple[pd.DataFrame, TwoByTwoTruth]:
+               seed: int = 0) -> Dataset:
     """Users of ``stores`` stores (half treated) seen before or after a change (repeated cross-sections).
 
     Revenue per user is ``base + 1.5 (treated store) + 1.0 (after) + effect (treated and after) +
@@ -130,7 +132,7 @@ def two_by_two(*, users: int = 4000, stores: int = 40, effect: float = 2.0, base
     data = pd.DataFrame({"user": np.arange(users), "store": store,
                          "group": np.where(g, "treated", "control"), "period": period,
                          "treated": d, "revenue": rev})
-    return data, TwoByTwoTruth(att=float(effect), baseline=float(base + 1.5 + 1.0))
+    return Dataset(data=data, truth=TwoByTwoTruth(att=float(effect), baseline=float(base + 1.5 + 1.0)))
 
 
 def castle() -> pd.DataFrame:

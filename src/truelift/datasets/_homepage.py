@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from truelift.datasets.personalization import Dataset
+from truelift.datasets._personalization import Dataset
 
 DEVICES = ("desktop", "mobile", "tablet")
 VISITORS = ("new", "returning")
