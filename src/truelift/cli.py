@@ -584,7 +584,9 @@ def parse_cost(text: str | None) -> float | dict[str, float] | None:
 def demo(
     kind: Annotated[str, typer.Option(help="observe (a biased rollout), readout (a randomized "
                                       "homepage test), uplift (a coupon campaign: whom to "
-                                      "target) or did (a staggered regional rollout).")] = "observe",
+                                      "target), did (a staggered regional rollout), or any other "
+                                      "analysis: plan, factorial, synth, geo, geo-plan, rd, iv, "
+                                      "switchback, decompose, funnel, ltv, project.")] = "observe",
     n: Annotated[int | None, typer.Option("--n", help="Customers (users) to generate. [default: "
                                           "10,000 for observe, 40,000 for readout]")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the generator and of the analysis.")] = 1,
@@ -597,6 +599,8 @@ def demo(
     compact: Compact = False,
 ) -> None:
     """Run a whole job on generated data whose true effect is known."""
+    from truelift.cli_demo import DEMOS
+
     try:
         if kind == "observe":
             from truelift.datasets import personalization
@@ -651,12 +655,21 @@ def demo(
             from truelift.cli_quasi import did_demo
 
             did_demo(n=n, seed=seed, report=report, json=json, quiet=quiet, compact=compact)
+        elif kind in DEMOS:
+            analysis, truth_line = _run(quiet, lambda progress: DEMOS[kind](n, seed))
+            _render(analysis, quiet=quiet, compact=compact,
+                    report=report or Path(f"truelift-{kind}-demo.html"), json=json)
+            if not quiet:
+                _stdout().print("Known truth of the generator: " + truth_line, markup=False)
         else:
-            raise BadInput(f"--kind must be observe, readout, uplift or did; got {kind!r}")
+            raise BadInput(f"--kind must be one of {', '.join(DEMO_KINDS)}; got {kind!r}")
     except TrueliftError as exc:
         raise _error(str(exc)) from None
 
 
+DEMO_KINDS = ("observe", "readout", "uplift", "did", "plan", "factorial", "synth", "geo", "geo-plan",
+              "rd", "iv", "switchback", "decompose", "funnel", "ltv", "project")
+"""Every kind ``truelift demo --kind`` runs (one per public entry)."""
 DEMO_MARGIN = 30.0  # margin of one conversion in the uplift demo
 DEMO_COUPON_COST = 2.0  # cost of one coupon sent
 
