@@ -12,6 +12,8 @@ Exit codes: 0 when the analysis ran (whatever its verdict); 2 on bad input (one 
 from __future__ import annotations
 
 import contextlib
+import functools
+import re
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -74,11 +76,48 @@ def _stderr() -> Any:
 
 
 def _error(message: str) -> typer.Exit:
-    """Print ``error: message`` on one line of stderr; return the exit to raise."""
+    """Print ``error: message`` on one line of stderr, in CLI words (flags, not the library's
+    keyword names: see :func:`cli_words`); return the exit to raise."""
     from truelift.report.terminal import printable
 
-    _stderr().print("error: " + " ".join(printable(message).split()), markup=False)
+    _stderr().print("error: " + " ".join(printable(cli_words(message)).split()), markup=False)
     return typer.Exit(EXIT_BAD_INPUT)
+
+
+@functools.cache
+def _flags() -> dict[str, str]:
+    """Keyword name -> its CLI flag, over every command (``drop_missing`` -> ``--drop-missing``)."""
+    group = typer.main.get_command(app)
+    out: dict[str, str] = {}
+    for command in getattr(group, "commands", {}).values():
+        for param in command.params:
+            opts = [o for o in getattr(param, "opts", ()) if o.startswith("--")]
+            if param.name and opts and param.param_type_name == "option":
+                out.setdefault(param.name, opts[0])
+    return out
+
+
+_KEYWORD = re.compile(r"(?<![\w.\-'\[(])([a-z][a-z_]*)=(True|False|'[^']*'|\.\.\.)?")
+
+
+def cli_words(message: str) -> str:
+    """A library message in the words of the command line: ``drop_missing=True`` becomes
+    ``--drop-missing``, ``placebo=False`` ``--no-placebo``, ``method='cs'`` ``--method cs``,
+    ``treated=...`` ``--treated ...``; names that are no flag of truelift are left as they are."""
+    flags = _flags()
+
+    def sub(m: re.Match[str]) -> str:
+        name, value = m.group(1), m.group(2)
+        flag = flags.get(name)
+        if flag is None:
+            return m.group(0)
+        if value == "True" or value is None:
+            return flag
+        if value == "False":
+            return "--no-" + flag.removeprefix("--")
+        return f"{flag} {value.strip(chr(39))}"
+
+    return _KEYWORD.sub(sub, message)
 
 
 @contextlib.contextmanager

@@ -8,6 +8,7 @@ import math
 import pandas as pd
 import pytest
 
+import truelift as tl
 from truelift import observe
 from truelift.cli import build_methods, parse_caliper, parse_label, parse_trim
 from truelift.errors import TrueliftError
@@ -223,3 +224,22 @@ def test_a_misspelt_column_gets_a_did_you_mean(demo_csv):
     assert result.exit_code == 2
     lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and "did you mean 'made_purchase'?" in lines[0], result.stderr
+
+
+def test_errors_speak_in_flags_not_keyword_names(cli, tmp_path):
+    from truelift.cli import cli_words
+
+    assert cli_words("pass drop_missing=True to drop them") == "pass --drop-missing to drop them"
+    assert cli_words("use control_group='notyet'") == "use --control-group notyet"
+    assert cli_words("placebo=False.") == "--no-placebo."
+    assert cli_words("e.g. pd.to_datetime(df['d'], format='%d/%m/%Y')") == \
+        "e.g. pd.to_datetime(df['d'], format='%d/%m/%Y')"          # code stays code
+    assert cli_words("nothing=True here") == "nothing=True here"  # not a flag of truelift
+    panel = tl.datasets.staggered_panel(units=30, periods=6, cohorts=(3,), seed=1).data
+    panel.loc[3, "y"] = float("nan")
+    path = tmp_path / "panel.csv"
+    panel.to_csv(path, index=False)
+    proc = cli("did", path, "--outcome", "y", "--time", "period", "--treatment", "treated",
+               "--unit", "unit")
+    assert proc.returncode == 2
+    assert "--drop-missing" in proc.stderr and "drop_missing=True" not in proc.stderr

@@ -222,7 +222,7 @@ def prepare(
         if not drop_missing:
             col, cnt = next(iter(per_col.items()))
             raise DataError(col, f"has {cnt} missing value(s) in a covariate; fill them, or pass "
-                                 "drop_missing=True (--drop-missing) to drop those rows")
+                                 "drop_missing=True to drop those rows")
         rows_dropped["missing covariate value"] = int(missing.sum())
         keep = ~missing
     t = t[keep]
@@ -334,7 +334,7 @@ def _treatment(series: pd.Series, col: str, treated: Any) -> np.ndarray:
                   for u in uniq}
         if not as_set <= {0.0, 1.0}:
             raise DataError(col, f"has labels {', '.join(repr(u) for u in uniq)}; "
-                                 "name the treated one with treated=... (--treated)")
+                                 "name the treated one with treated=...")
         t = values.astype(float).astype(np.int8)
     if len(uniq) < 2:
         raise DataError(col, f"all {len(values)} rows are in one arm ({uniq[0]!r}); "

@@ -134,7 +134,7 @@ def _no_id_error(unit: str, count: int) -> DataError:
 
 def _missing_error(column: str, count: int) -> DataError:
     return DataError(column, f"{count:,} missing values; fill them (e.g. 0 for no revenue) or pass "
-                             "dropna=True to drop those rows (they are then counted)")
+                             "drop_missing=True to drop those rows (they are then counted)")
 
 
 # --------------------------------------------------------------------------------------------- pandas

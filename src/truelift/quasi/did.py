@@ -126,7 +126,7 @@ def did(data: Any, *, outcome: str, time: str, treatment: str, unit: str | None 
                                   "estimator needs every unit in every period; balance it or pass "
                                   "method='twfe'")
     if method == "cs" and design.kind != "panel":
-        raise MethodError("method='cs' needs a panel (unit=)")
+        raise MethodError("method='cs' needs a panel: give unit=")
     f = design.frame
     if not (~f["_ever"]).any() and (not robust or control_group == "never"):
         raise DataError(treatment, "every unit is treated at some point and there are no never-treated "
