@@ -11,7 +11,7 @@ from truelift.report import format as fmt
 
 @pytest.mark.parametrize(("value", "text"), [
     (0.04213, "0.0421"), (12345.6, "12,346"), (3.14159, "3.14"), (0, "0"), (None, "—"),
-    (math.nan, "—"), (1.5e-6, "1.50e-06"), (-0.5, "-0.500"),
+    (math.nan, "—"), (1.5e-6, "0.0000015"), (2.51e-13, "≈ 0"), (-0.5, "-0.500"),
 ])
 def test_number(value, text):
     assert fmt.number(value) == text
@@ -61,3 +61,19 @@ def test_level_and_exact():
     assert fmt.level(0.995) == "99.5%"
     assert fmt.exact(0.2) == "0.2"
     assert fmt.exact(3.0) == "3"
+
+
+@pytest.mark.parametrize(("x", "shown"), [
+    (0.05, "0.05"), (1 / 60, "0.0167"), (1437.2, "1,437"), (-1437.2, "-1,437"), (2.51e-13, "≈ 0"),
+    (3.2e-5, "0.000032"), (0.0, "0")])
+def test_short_is_never_scientific(x, shown):
+    from truelift.report import format as fmt
+
+    assert fmt.short(x) == shown
+
+
+def test_messages_say_p_values_without_exponents():
+    from truelift.inference.normal import p_phrase
+
+    assert p_phrase(1.5e-13) == "p < 0.001" and p_phrase(0.0421) == "p = 0.042"
+    assert p_phrase(float("nan")) == "p not available"

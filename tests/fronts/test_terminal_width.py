@@ -54,3 +54,19 @@ def test_a_table_too_wide_is_stacked_then_laid_out_as_records():
     assert "…" not in records and "column 7" in records and "9,876.5424" in records
     for text in (wide, stacked, records):
         assert "-0.000984" in text and "1,234.5678" in text
+
+
+SCIENTIFIC = re.compile(r"\d(?:\.\d+)?e[-+]?\d+")
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_no_number_is_shown_in_scientific_notation(entry):
+    """Business numbers: 1,437 and "p < 0.001", never 1.44e+03 or 2.51e-13 (text and HTML)."""
+    from truelift.report.html import render_html
+
+    r = build(entry)
+    text = render_text(r, width=110)
+    page = re.sub(r"<svg.*?</svg>|<style.*?</style>|<script.*?</script>", "", render_html(r),
+                  flags=re.S)
+    assert not SCIENTIFIC.findall(text), SCIENTIFIC.findall(text)[:5]
+    assert not SCIENTIFIC.findall(page), SCIENTIFIC.findall(page)[:5]

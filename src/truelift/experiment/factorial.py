@@ -32,7 +32,7 @@ from truelift.experiment.metrics import Metric, check_metric_columns, resolve_me
 from truelift.experiment.readout import _pairs, _resolve
 from truelift.experiment.srm import SampleRatio, sample_ratio
 from truelift.inference.multiplicity import holm
-from truelift.inference.normal import normal_ci, normal_pvalue
+from truelift.inference.normal import normal_ci, normal_pvalue, p_phrase
 from truelift.schema import Analysis, Diagnostic, Estimate, Figure, Provenance, Status, Table, Verdict
 from truelift.schema.rules import SRM_ALPHA
 from truelift.schema.values import _ToDict
@@ -227,9 +227,10 @@ def factorial(
 
     diags = [Diagnostic(name="sample_ratio", value=srm.pvalue, threshold=srm.threshold,
                         status=Status.FAIL if srm.mismatch else Status.OK,
-                        message=(f"Sample-ratio mismatch across the cells (p = {srm.pvalue:.2g}); the cells "
+                        message=(f"Sample-ratio mismatch across the cells ({p_phrase(srm.pvalue)}); "
+                                 "the cells "
                                  "are not comparable." if srm.mismatch else
-                                 f"The split over cells matches the plan (p = {srm.pvalue:.2g})."))]
+                                 f"The split over cells matches the plan ({p_phrase(srm.pvalue)})."))]
     verdict = Verdict.from_diagnostics(diags, subject="Factorial readout")
     used = int(cells.rows.sum())
     prov = Provenance(truelift_version=__version__,

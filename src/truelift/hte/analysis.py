@@ -47,7 +47,7 @@ from truelift.hte.segments import (
     subgroup_effects,
 )
 from truelift.inference.influence import covariance_from_influence
-from truelift.inference.normal import effect_from_means
+from truelift.inference.normal import effect_from_means, p_phrase
 from truelift.nuisance.crossfit import default_folds, fold_ids
 from truelift.nuisance.folds import canonicalize
 from truelift.schema import Analysis, Diagnostic, Estimate, Figure, Provenance, Status, Table, Verdict
@@ -607,12 +607,12 @@ def _arm_diagnostics(arm: str, out: str, blp: ev.BLPResult, qini: float, calib: 
         diags.append(Diagnostic(name="heterogeneity", value=het, threshold=HETEROGENEITY_ALPHA,
                                 status=Status.OK,
                                 message=f"{what}: the scores predict who benefits more (BLP slope "
-                                        f"{blp.beta2:.2f}, p = {het:.2g})."))
+                                        f"{blp.beta2:.2f}, {p_phrase(het)})."))
     else:
         diags.append(Diagnostic(name="heterogeneity", value=het, threshold=HETEROGENEITY_ALPHA,
                                 status=Status.WARN,
                                 message=f"{what}: no heterogeneity worth targeting was detected (BLP "
-                                        f"slope {blp.beta2:.2f}, p = {het:.2g}); targeting by these "
+                                        f"slope {blp.beta2:.2f}, {p_phrase(het)}); targeting by these "
                                         "scores may do no better than treating everyone or no one."))
     if qini <= 0:
         diags.append(Diagnostic(name="qini", value=qini, threshold=0.0, status=Status.WARN,

@@ -95,3 +95,11 @@ def effect_from_means(
         relative=relative_lift(float(mu1), float(mu0), cov, level),
         diagnostics=diagnostics,
     )
+
+
+def p_phrase(p: float) -> str:
+    """A p-value as a message says it: ``"p < 0.001"`` below 0.001, else ``"p = 0.042"``
+    (never in scientific notation)."""
+    if math.isnan(p):
+        return "p not available"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"

@@ -18,6 +18,7 @@ from truelift import __version__
 from truelift.data.prepare import Prepared, Roles, check_arms, prepare
 from truelift.errors import MethodError
 from truelift.impact.projection import Projection, project_linear
+from truelift.inference.normal import p_phrase
 from truelift.nuisance.folds import canonicalize, hash_folds
 from truelift.nuisance.select import NuisanceChoice
 from truelift.observational.aipw import AIPW
@@ -422,7 +423,7 @@ def observe(
                     name=f"rosenbaum_gamma_{est.outcome}", value=1.0, threshold=None,
                     status=Status.INFO,
                     message=f"{est.outcome}: the matched estimate is not significant "
-                            f"(p = {est.pvalue:.2g}), so there is no effect for hidden bias to "
+                            f"({p_phrase(est.pvalue)}), so there is no effect for hidden bias to "
                             "explain away; no Rosenbaum bounds computed"))
             elif informative_pairs(diffs) >= MIN_PAIRS:
                 rosen.append(rosenbaum_bounds(

@@ -22,6 +22,7 @@ import numpy as np
 
 from truelift.data.prepare import Prepared
 from truelift.inference import normal_pvalue
+from truelift.inference.normal import p_phrase
 from truelift.schema import Diagnostic, Estimate, Status
 from truelift.schema.rules import PLACEBO_ALPHA, RANDOM_CAUSE_SHIFT
 from truelift.schema.values import _ToDict
@@ -64,7 +65,7 @@ def _placebo_result(est: Estimate, vals: np.ndarray, ses: np.ndarray, reps: int,
     p = normal_pvalue(mean, se)
     ok = p >= PLACEBO_ALPHA
     msg = (f"{est.outcome}: with the treatment shuffled at random ({reps}x, {how}) the "
-           f"estimate is {mean:+.4g} (p = {p:.2g}), " + (
+           f"estimate is {mean:+.4g} ({p_phrase(p)}), " + (
                "consistent with no effect, as it should be" if ok else
                "not zero: the method finds an 'effect' where there can be none"))
     return Refutation(

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from truelift.errors import DataError, MethodError
+from truelift.inference.normal import p_phrase
 from truelift.quasi.columns import read_periods
 from truelift.quasi.result import Figure, QuasiAnalysis, Table, dropped_diagnostic, effect_estimate
 from truelift.schema import Diagnostic, Estimate, Provenance, Status, Verdict
@@ -518,11 +519,11 @@ def _pretrend_diag(pre: tuple[str, float, int, float] | None) -> Diagnostic:
     if p < PRETREND_ALPHA:
         return Diagnostic(name="pretrend", value=p, threshold=PRETREND_ALPHA, status=Status.FAIL,
                           message=f"Pre-trend test failed ({kind}={stat:.3g}, {df} pre-period "
-                                  f"coefficients, p={p:.3g}): the groups were already drifting apart "
+                                  f"coefficients, {p_phrase(p)}): the groups were already drifting apart "
                                   "before the change; the DiD estimate is not credible.")
     return Diagnostic(name="pretrend", value=p, threshold=PRETREND_ALPHA, status=Status.OK,
                       message=f"No sign of diverging trends before the change ({kind}={stat:.3g}, "
-                              f"{df} pre-period coefficients jointly 0, p={p:.3g}).")
+                              f"{df} pre-period coefficients jointly 0, {p_phrase(p)}).")
 
 
 def _placebo_diag(pl: tuple[int, Estimate]) -> Diagnostic:
@@ -531,11 +532,11 @@ def _placebo_diag(pl: tuple[int, Estimate]) -> Diagnostic:
         return Diagnostic(name="placebo_in_time", value=e.pvalue, threshold=PRETREND_ALPHA,
                           status=Status.WARN,
                           message=f"A pretend change before the real one shows an 'effect' of {e.value:.4g} "
-                                  f"(p={e.pvalue:.3g}) where there can be none: trends differed before "
+                                  f"({p_phrase(e.pvalue)}) where there can be none: trends differed before "
                                   "the change, so part of the estimate may be drift.")
     return Diagnostic(name="placebo_in_time", value=e.pvalue, threshold=PRETREND_ALPHA, status=Status.OK,
                       message=f"A pretend change before the real one shows no effect ({e.value:.4g}, "
-                              f"p={e.pvalue:.3g}), as it should.")
+                              f"{p_phrase(e.pvalue)}), as it should.")
 
 
 # --------------------------------------------------------------------------------------- figures

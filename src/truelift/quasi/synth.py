@@ -161,7 +161,7 @@ def synth(
     shown = [(d, w) for d, w in weights if w > 1e-6]
     tables = [Table(name="donor_weights",
                     title=f"Donor weights of the synthetic control ({len(pool) - len(shown)} donors with "
-                          "weight below 1e-6 not shown)",
+                          "weight below one in a million not shown)",
                     columns=("donor", "weight"), rows=tuple((str(d), float(w)) for d, w in shown))]
     if placebo_table is not None:
         tables.append(placebo_table)

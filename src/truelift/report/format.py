@@ -64,8 +64,12 @@ def number(x: Any, digits: int = 3, *, signed: bool = False) -> str:
     if f == 0:
         return "0"
     a = abs(f)
-    if a < 1e-4 or a >= 1e15:
+    if a >= 1e15:
         return _sign(f, signed) + f"{a:.{max(digits - 1, 0)}e}"
+    if a < 5e-9:     # below what 8 decimals show: business numbers, never 2.51e-13
+        return "≈ 0"
+    if a < 1e-4:
+        return _fixed(f, _decimals(a, min(digits, 2)), signed)
     if a >= 10**digits:
         return _fixed(f, 0, signed)
     return _fixed(f, _decimals(a, digits), signed)
@@ -279,8 +283,13 @@ def loss(x: Any, *, binary: bool, unit: bool = True) -> str:
 
 
 def short(x: Any, digits: int = 3) -> str:
-    """Up to ``digits`` significant digits, no trailing zeros: ``0.05 -> "0.05"``, ``1/60 -> "0.0167"``."""
+    """Up to ``digits`` significant digits, no trailing zeros: ``0.05 -> "0.05"``,
+    ``1/60 -> "0.0167"``; never in scientific notation: ``1437.2 -> "1,437"``,
+    ``2.5e-13 -> "≈ 0"``."""
     f = _finite(x)
     if f is None:
         return MISSING
+    a = abs(f)
+    if a >= 10**digits or (0 < a < 1e-4):
+        return number(f, digits)
     return f"{f:.{digits}g}"
