@@ -97,7 +97,9 @@ def _flags() -> dict[str, str]:
     return out
 
 
-_KEYWORD = re.compile(r"(?<![\w.\-'\[(])([a-z][a-z_]*)=(True|False|'[^']*'|\.\.\.)?")
+_KEYWORD = re.compile(r"(?<![\w.\-'\[(=,])([a-z][a-z_]*)=(?:(True|False|'[^']*'|\.\.\.)|(?=[\s).;]|$))")
+"""``name=`` followed by True, False, a quoted value, ``...``, or nothing (end, space, or
+punctuation); ``sided=2``, ``k=0`` or a user's ``'control=abc'`` are left as they are."""
 
 
 def cli_words(message: str) -> str:
@@ -476,7 +478,7 @@ def readout(
             quiet, run_readout, data=str(file), treatment=treatment, control=parse_label(control),
             outcome=_names(outcome), guardrails=_names(guardrail), covariates=parse_cuped(cuped),
             segments=_names(segment), funnel=_names(funnel), time=time, unit=unit,
-            split=parse_split(split), level=level if alpha is None else round(1.0 - alpha, 12),
+            split=parse_split(split), level=level if alpha is None else 1.0 - alpha,
             correction=correction, family=family, relative=relative, sequential=sequential,
             horizon=horizon, bayes=not no_bayes, drop_missing=drop_missing, seed=seed)
         _render(analysis, quiet=quiet, compact=compact, report=report, json=json)

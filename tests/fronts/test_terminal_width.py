@@ -17,7 +17,7 @@ NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?(?:%|K|M|B)?")
 
 
 @pytest.mark.parametrize("entry", ENTRIES)
-@pytest.mark.parametrize("width", [80, 100])
+@pytest.mark.parametrize("width", [40, 80, 100])
 def test_every_kind_fits_the_terminal_with_no_cell_cut(entry, width):
     r = build(entry)
     text = render_text(r, width=width)
@@ -70,3 +70,16 @@ def test_no_number_is_shown_in_scientific_notation(entry):
                   flags=re.S)
     assert not SCIENTIFIC.findall(text), SCIENTIFIC.findall(text)[:5]
     assert not SCIENTIFIC.findall(page), SCIENTIFIC.findall(page)[:5]
+
+
+def test_a_table_narrower_than_its_columns_loses_nothing_and_ragged_rows_are_padded():
+    """Rich squeezes a column to nothing without an ellipsis; the layout notices the lost text.
+    A row shorter than the header is padded, not an error."""
+    cols = [("name", "left"), *(f"column{i}" for i in range(10))]
+    table = _table("T", cols, [["row", *(f"{i * 1111}" for i in range(10))]])
+    text = _rendered(table, 20)
+    assert all(f"{i * 1111:,}".replace(",", "") in text.replace(",", "") for i in range(1, 10))
+    ragged = _table("T", [("m", "left"), "a", "b", "c", "d"], [["m", "1111111", "2222222", "3333333"]])
+    assert "3333333" in _rendered(ragged, 30)
+    two = _table("T", [("quantity", "left"), "value"], [["compliers' mean outcome treated", "0.123456"]])
+    assert "0.123456" in _rendered(two, 24)

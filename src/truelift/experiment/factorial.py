@@ -134,7 +134,7 @@ class Factorial(Analysis):
 
 
 def _level_of_alpha(alpha: float) -> float:
-    return round(1.0 - alpha, 12)
+    return 1.0 - alpha
 
 
 @renamed(metrics="outcome", dropna="drop_missing", expected_split="split", alpha=("level", _level_of_alpha))
@@ -164,9 +164,8 @@ def factorial(
     """
     if not (0.0 < level < 1.0):
         raise MethodError(f"level must be in (0, 1), got {level!r}")
-    alpha = round(1.0 - level, 12)
+    alpha = round(1.0 - level, 15)  # 1 - 0.95 is 0.050000000000000044 in floats: 0.05
     metrics, dropna, expected_split = outcome, drop_missing, split  # body names
-    level = 1.0 - alpha
     names = tuple(factors) if not isinstance(factors, str) else (factors,)
     if len(names) < 2:
         raise RoleError("factors: a factorial test needs at least two factor columns")

@@ -231,7 +231,7 @@ def _pairs(variables: list[str], groups: list[tuple[str, ...]]) -> tuple[tuple[i
 
 
 def _level_of_alpha(alpha: float) -> float:
-    return round(1.0 - alpha, 12)
+    return 1.0 - alpha
 
 
 @renamed(variant="treatment", metrics="outcome", dropna="drop_missing", expected_split="split",
@@ -303,7 +303,7 @@ def readout(
     """
     if not (0.0 < level < 1.0):
         raise MethodError(f"level must be in (0, 1), got {level!r}")
-    alpha = round(1.0 - level, 12)
+    alpha = round(1.0 - level, 15)  # 1 - 0.95 is 0.050000000000000044 in floats: 0.05
     variant, metrics, dropna, expected_split = treatment, outcome, drop_missing, split  # body names
     if correction not in CORRECTIONS:
         raise MethodError(f"correction {correction!r}: use one of {', '.join(CORRECTIONS)}")
@@ -315,7 +315,6 @@ def readout(
         raise MethodError(f"sequential {sequential!r}: use one of {', '.join(SEQUENTIAL)}")
     if sequential in ("obrien-fleming", "pocock") and (time is None or horizon is None):
         raise MethodError(f"sequential={sequential!r} needs time= (the looks) and horizon= (planned users)")
-    level = 1.0 - alpha
     if not isinstance(variant, str) or not variant:
         raise RoleError("variant: give the name of the column holding each user's arm")
     seg_cols = _names(segments, "segments")

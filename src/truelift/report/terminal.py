@@ -60,24 +60,31 @@ class _Adaptive:
 
     def __init__(self, title: str | None, columns: Sequence[str | tuple[str, str]],
                  rows: Sequence[Sequence[Any]], **kw: Any) -> None:
-        self.title, self.columns, self.rows, self.kw = title, list(columns), list(rows), kw
+        width = len(columns)   # a short row is padded, as rich itself would show it
+        rows = [list(r) + [""] * (width - len(r)) for r in rows]
+        self.title, self.columns, self.rows, self.kw = title, list(columns), rows, kw
         self.wide = _build_table(title, columns, rows, **kw)
 
     @staticmethod
     def _fits(console: Any, options: Any, table: Any) -> bool:
-        """Whether ``table`` prints at this width with no cell cut: rendered there, it shows no
-        more ellipses than rendered unbounded (rich's measurement ignores ``no_wrap``)."""
-        def ellipses(width: int) -> int:
+        """Whether ``table`` prints at this width with nothing cut or lost: rendered there, it
+        shows every letter and digit, and no more ellipses, than rendered unbounded (rich's
+        measurement ignores ``no_wrap``, and a column squeezed to nothing shows no "…")."""
+        def seen(width: int) -> tuple[int, int]:
             lines = console.render_lines(table, options.update(width=width), pad=False)
-            return sum(seg.text.count("…") for line in lines for seg in line)
+            text = "".join(seg.text for line in lines for seg in line)
+            return sum(ch.isalnum() for ch in text), text.count("…")
 
-        return ellipses(options.max_width) <= ellipses(10_000)
+        (chars, cut), (all_chars, all_cut) = seen(options.max_width), seen(10_000)
+        return chars >= all_chars and cut <= all_cut
 
     def _layout(self, console: Any, options: Any) -> Any:
         from rich.console import Group
 
-        if len(self.columns) <= 2 or not self.rows or self._fits(console, options, self.wide):
+        if not self.rows or self._fits(console, options, self.wide):
             return self.wide
+        if len(self.columns) <= 2:
+            return self._records()
         caption = self.kw.get("caption")
         kw = {k: v for k, v in self.kw.items() if k != "caption"}
 
@@ -123,10 +130,11 @@ class _Adaptive:
         for row in self.rows:
             head = Text(style="bold")
             for k, cell in enumerate(row[:keys]):
-                head.append((" · " if k else "") + (cell.plain if isinstance(cell, Text) else str(cell)))
+                label = cell.plain if isinstance(cell, Text) else "" if cell is None else str(cell)
+                head.append((" · " if k else "") + label)
             grid = Table.grid(padding=(0, 2))
-            grid.add_column(style="dim")
-            grid.add_column()
+            grid.add_column(style="dim", overflow="fold")
+            grid.add_column(overflow="fold")
             for name, cell in zip(names[keys:], row[keys:], strict=True):
                 grid.add_row(Text(" ".join(str(name).split())),
                              Text(cell) if isinstance(cell, str) else cell)
@@ -196,11 +204,35 @@ def _status(status: str, label: str) -> Any:
 
 
 def _panel(body: Any, title: str, style: str = "cyan") -> Any:
-    from rich.markup import escape
-    from rich.panel import Panel
+    return _TitledPanel(body, title, style)
 
-    return Panel(body, title=f"[bold]{escape(title)}[/bold]", title_align="left", border_style=style,
-                 padding=(0, 0, 0, 1))
+
+class _TitledPanel:
+    """A panel whose title goes in its border when it fits there, else (a narrow terminal) on
+    the first line inside it, wrapped: a title is never cut."""
+
+    def __init__(self, body: Any, title: str, style: str) -> None:
+        self.body, self.title, self.style = body, title, style
+
+    def _panel(self, width: int) -> Any:
+        from rich.console import Group
+        from rich.markup import escape
+        from rich.panel import Panel
+        from rich.text import Text
+
+        if len(self.title) + 6 <= width:
+            return Panel(self.body, title=f"[bold]{escape(self.title)}[/bold]", title_align="left",
+                         border_style=self.style, padding=(0, 0, 0, 1))
+        return Panel(Group(Text(self.title, style="bold"), self.body), border_style=self.style,
+                     padding=(0, 0, 0, 1))
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        yield self._panel(options.max_width)
+
+    def __rich_measure__(self, console: Any, options: Any) -> Any:
+        from rich.measure import Measurement
+
+        return Measurement.get(console, options, self._panel(options.max_width))
 
 
 def _verdict_panel(v: Mapping[str, Any], title: str, reasons: Sequence[Mapping[str, Any]] = ()) -> Any:

@@ -55,19 +55,25 @@ class _EstimateAccessor:
     def __init__(self, owner: Analysis) -> None:
         self._owner = owner
 
-    def __call__(self, outcome: str | None = None, *, arm: Any = None,
+    def __call__(self, outcome: str | None = None, *args: Any, arm: Any = None,
                  method: str | None = None) -> Estimate:
+        if args:  # observe's first form, estimate(outcome, method)
+            if len(args) > 1 or method is not None:
+                raise TypeError("estimate() takes the outcome, then arm= and method= by name")
+            warnings.warn("estimate(outcome, method) is deprecated; pass method= by name",
+                          DeprecationWarning, stacklevel=2)
+            method = args[0]
         return self._owner._pick(outcome=outcome, arm=arm, method=method)
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
+        if name.startswith("__") or not self._owner._estimates():
             raise AttributeError(name)
         warnings.warn(f"result.estimate.{name} is deprecated; call it: result.estimate().{name}",
                       DeprecationWarning, stacklevel=2)
         return getattr(self._owner._pick(), name)
 
     def __eq__(self, other: object) -> bool:
-        return self._owner._pick() == other
+        return bool(self._owner._estimates()) and self._owner._pick() == other
 
     __hash__ = None  # type: ignore[assignment]
 

@@ -3,8 +3,9 @@
 ``to_dict()`` writes plain JSON (dicts, lists, strings, numbers; NaN and infinities as ``None``).
 :func:`from_dict` walks a frozen dataclass's fields and turns each plain value back into the
 declared type: nested dataclasses, ``tuple[X, ...]`` and fixed tuples, mappings, enums, optional
-and union types, and floats (a ``None`` where the hint is a plain ``float`` was a NaN; in a
-two-float tuple, an interval, it was an open bound: -inf first, +inf second). A field
+and union types, and floats (a ``None`` where the hint is a plain ``float`` was a NaN; in the
+``ci`` of an ``Estimate`` or a ``Relative``, which is never NaN, it was an open bound: -inf
+first, +inf second; a class lists such fields in ``__open_intervals__``). A field
 that ``to_dict()`` leaves out (``metadata={"to_dict": False}``, e.g. per-unit scores) gets its
 default. The result compares equal to the original through ``to_dict()``.
 """
@@ -129,10 +130,6 @@ def decode(tp: Any, value: Any, where: str = "value") -> Any:
             return tuple(decode(args[0], v, f"{where}[{i}]") for i, v in enumerate(value))
         if len(args) != len(value):
             raise CodecError(f"{where}: expected {len(args)} items, got {len(value)}")
-        if args == (float, float) and None in value:
-            # an interval: a bound saved as None was open (to_dict writes infinities as None)
-            return (-math.inf if value[0] is None else decode(float, value[0], f"{where}[0]"),
-                    math.inf if value[1] is None else decode(float, value[1], f"{where}[1]"))
         return tuple(decode(a, v, f"{where}[{i}]") for i, (a, v) in enumerate(zip(args, value,
                                                                                    strict=True)))
     if origin in (list, Sequence) or tp is list:
@@ -185,7 +182,12 @@ def from_dict(cls: type, data: Any, where: str | None = None) -> Any:
             if required:
                 raise CodecError(f"{where}: the saved value has no field {f.name!r}")
             continue
-        kwargs[f.name] = decode(hints.get(f.name, Any), data[f.name], f"{where}.{f.name}")
+        value = data[f.name]
+        if f.name in getattr(cls, "__open_intervals__", ()) and isinstance(value, list | tuple) \
+                and len(value) == 2:
+            value = [-math.inf if value[0] is None else value[0],
+                     math.inf if value[1] is None else value[1]]
+        kwargs[f.name] = decode(hints.get(f.name, Any), value, f"{where}.{f.name}")
     try:
         return cls(**kwargs)
     except (TypeError, ValueError) as exc:

@@ -96,6 +96,8 @@ class Relative(_ToDict):
     se: float
     ci: tuple[float, float]
 
+    __open_intervals__ = ("ci",)  # a bound saved as None (an infinity) is open, never NaN
+
     def __post_init__(self) -> None:
         _check_interval("relative", self.value, self.se, self.ci)
 
@@ -150,6 +152,8 @@ class Estimate(_ToDict):
     relative: Relative | None = None
     diagnostics: tuple[Diagnostic, ...] = ()
     arm: str | None = None
+
+    __open_intervals__ = ("ci",)  # a bound saved as None (an infinity) is open, never NaN
 
     def __post_init__(self) -> None:
         _check_interval(f"{self.method}/{self.outcome}", self.value, self.se, self.ci)
