@@ -100,7 +100,7 @@ def _huge(d: pd.DataFrame, y: str) -> pd.DataFrame:
 CASES = {"duplicate labels": _duplicate, "non-text labels": _non_text,
          "MultiIndex labels": _multiindex, "no rows": _empty, "outcome of dates": _dates,
          "outcome of text": _text, "outcome overflows": _huge}
-MUST_FAIL = set(CASES)  # none of these can be analysed; every one must be refused
+"""None of these can be analysed: every entry must refuse every one."""
 
 
 @pytest.mark.parametrize("case", list(CASES))

@@ -43,11 +43,17 @@ def numbers(values: Any, column: str) -> pd.Series:
     finite = num.to_numpy()
     if np.isinf(finite).any():
         raise DataError(column, "values must be finite (no inf)")
-    big = float(np.nanmax(np.abs(finite), initial=0.0))
+    check_magnitude(finite, column)
+    return num
+
+
+def check_magnitude(values: np.ndarray, column: str) -> None:
+    """A one-line :class:`DataError` naming ``column`` when a value exceeds :data:`MAX_ABS`
+    (missing values are ignored)."""
+    big = float(np.nanmax(np.abs(values), initial=0.0))
     if big > MAX_ABS:
         raise DataError(column, f"values up to {big:.3g} are too large to square and sum in floating "
                                 "point; rescale it (e.g. to thousands or millions)")
-    return num
 
 
 def describe_source(source: Any) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from truelift.data.io import MAX_ABS, describe_source, read_columns
+from truelift.data.io import check_magnitude, describe_source, read_columns
 from truelift.data.moments import covariance
 from truelift.errors import DataError, DataWarning, RoleError
 
@@ -359,10 +359,7 @@ def _outcome(series: pd.Series, col: str) -> np.ndarray:
     n_inf = int(np.isinf(vals).sum())
     if n_inf:
         raise DataError(col, f"has {n_inf} infinite value(s); outcomes must be finite")
-    big = float(np.max(np.abs(vals), initial=0.0))
-    if big > MAX_ABS:
-        raise DataError(col, f"values up to {big:.3g} are too large to square and sum in floating "
-                             "point; rescale it (e.g. to thousands or millions)")
+    check_magnitude(vals, col)
     return vals
 
 

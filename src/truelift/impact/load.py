@@ -34,9 +34,6 @@ from truelift.errors import DataError, MethodError
 from truelift.schema import Analysis, Diagnostic, Estimate, Relative, Verdict
 from truelift.schema.values import _ToDict
 
-NO_ESTIMATES = ("plan", "geo_plan")
-"""Kinds of saved results that hold no effect estimate."""
-
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class LoadedResult(_ToDict):
@@ -177,10 +174,6 @@ def _diagnostic(d: Mapping[str, Any]) -> Diagnostic:
     thr = d.get("threshold")
     return Diagnostic(name=str(d["name"]), value=_f(d["value"]), status=d["status"],
                       message=str(d["message"]), threshold=None if thr is None else float(thr))
-
-
-def _verdict(d: Mapping[str, Any]) -> Verdict:
-    return Verdict(status=d["status"], headline=str(d["headline"]), reasons=tuple(d.get("reasons") or ()))
 
 
 def _name(e: Estimate) -> str:
