@@ -13,7 +13,7 @@ from tests.contract.kinds import ENTRIES, build
 
 import truelift as tl
 from truelift.errors import DataError, MethodError
-from truelift.report.quasi_figures import DRAW
+from truelift.report.draw import DRAW
 from truelift.schema import FRAME_COLUMNS, SCHEMA_VERSION
 
 NO_ESTIMATES = {"plan", "geo_plan"}

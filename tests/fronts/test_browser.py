@@ -50,5 +50,5 @@ def test_report_renders_figures_in_chromium(fast_analysis, tmp_path):
     report = write_html(fast_analysis, tmp_path / "report.html")
     dom, figures = laid_out_figures(report, tmp_path)
     assert figures >= 3
-    for fig in ("fig-love", "fig-overlap", "fig-forest"):
+    for fig in ("tl-figure-balance", "tl-figure-overlap", "tl-figure-forest_made_purchase"):
         assert f'id="{fig}"' in dom

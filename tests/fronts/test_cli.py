@@ -174,7 +174,7 @@ def test_demo_writes_report_and_shows_truth(cli, tmp_path):
     proc = cli("demo", "--n", "1500", "--seed", "2", "--report", report, "--json", out)
     assert proc.returncode == 0, proc.stderr
     html = report.read_text(encoding="utf-8")
-    for fig in ("fig-love", "fig-overlap", "fig-forest"):
+    for fig in ("tl-figure-balance", "tl-figure-overlap", "tl-figure-forest_made_purchase"):
         assert f'id="{fig}"' in html
     assert "true ATT" in proc.stdout
     assert json.loads(out.read_text(encoding="utf-8"))["kind"] == "observational"

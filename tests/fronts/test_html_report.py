@@ -53,11 +53,13 @@ def test_no_external_references(html):
     assert not re.search(r"url\(\s*['\"]?(?!#)", html), "only in-page url(#id) references"
 
 
-def test_three_figures_with_inline_svg(html):
-    for fig in ("fig-love", "fig-overlap", "fig-forest"):
-        m = re.search(rf'<figure class="tl-figure" id="{fig}">\s*<svg\b', html)
+def test_every_figure_inline_svg(html, fast_analysis):
+    names = fast_analysis.figure_names
+    assert {"balance", "overlap", *(f"forest_{o}" for o in fast_analysis.roles.outcomes)} <= set(names)
+    for fig in names:
+        m = re.search(rf'<figure class="tl-figure" id="tl-figure-{fig}">\s*<svg\b', html)
         assert m, f"{fig} has no inline svg"
-    assert html.count("<svg") == 3
+    assert html.count("<svg") == len(names)
     assert "<?xml" not in html and "<!DOCTYPE svg" not in html
 
 
@@ -66,7 +68,7 @@ def test_page_shell_and_sections(html, fast_analysis):
     assert '<meta charset="utf-8">' in html
     assert fast_analysis.verdict.headline in html
     assert f'tl-verdict {fast_analysis.verdict.status.value}' in html
-    for section in ("tl-estimates", "tl-reasons", "tl-balance", "tl-overlap", "tl-forest",
+    for section in ("tl-estimates", "tl-reasons", "tl-balance", "tl-overlap", "tl-figures",
                     "tl-sensitivity", "tl-refutations", "tl-projections", "tl-provenance"):
         assert f'id="{section}"' in html
     assert "document.body.dataset.figures" in html
@@ -98,10 +100,10 @@ def test_sections_say_what_was_not_run(demo_frame):
                        outcome="made_purchase", covariates=["engagement_score", "device_type"],
                        method="regression", refute=False)
     page = render_html(analysis)
-    assert "Not run (refutations were switched off)" in page
+    assert "Not run (refutations were switched off" in page
     assert "No projection" in page
-    assert "Rosenbaum bounds need the matched design" in page
-    assert 'id="fig-love"' in page  # the IPW balance check is always there
+    assert "Rosenbaum bounds: not computed (they need the matched design" in page
+    assert 'id="tl-figure-balance"' in page  # the IPW balance check is always there
 
 
 def test_nuisance_models_table_lists_every_candidate(html, fast_analysis):
@@ -114,7 +116,7 @@ def test_nuisance_models_table_lists_every_candidate(html, fast_analysis):
 
     assert fast_analysis.nuisance  # the propensity's choice at least
     for choice in fast_analysis.nuisance:
-        assert f"<code>{choice.chosen}</code>" in html
+        assert f">{choice.chosen}</td>" in html
         for cand in choice.candidates:
             shown = "failed" if cand.error is not None else fmt.number(cand.loss, 4)
             assert f"{cand.name} {shown}" in html

@@ -12,8 +12,8 @@ import pytest
 from test_browser import laid_out_figures
 
 from truelift.quasi.result import QuasiAnalysis, effect_estimate
+from truelift.report.draw import DRAW
 from truelift.report.html import render_html, write_html
-from truelift.report.quasi_figures import DRAW
 from truelift.schema import FIGURE_KINDS, Diagnostic, Figure, Provenance, Status, Table, Verdict
 
 FIGURES = (

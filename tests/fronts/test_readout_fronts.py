@@ -11,15 +11,16 @@ import pytest
 
 import truelift as tl
 from truelift.datasets import homepage_test
-from truelift.report import figures
 from truelift.report import format as fmt
+from truelift.report.draw import DRAW
 from truelift.report.html import render_fragment, render_html
-from truelift.report.terminal import RENDERERS, render_text
+from truelift.report.terminal import render_text
+from truelift.report.views import BUILDERS
 
 HOSTILE = "<script>alert(1)</script>"
 HOSTILE_METRIC = "<img src onerror alert(2)>"  # no "=" or "/": those are metric-spec syntax
 FUNNEL = ["viewed_product", "added_to_cart", "checked_out", "purchased"]
-FIGURES = ("fig-forest", "fig-cumulative", "fig-funnel", "fig-segments")
+FIGURES = ("tl-figure-forest", "tl-figure-funnel", "tl-figure-segments_device")
 
 
 def flat(text: str) -> str:
@@ -147,16 +148,16 @@ def test_terminal_prints_user_labels_as_they_are(hostile):
 
 def test_str_and_dispatch(full, text):
     assert str(full) == text
-    assert {"readout", "plan", "observational"} <= set(RENDERERS)
+    assert {"readout", "plan", "observational"} <= set(BUILDERS)
 
 
 # --------------------------------------------------------------------------- HTML
 
 
-def test_html_has_four_inline_figures(html):
+def test_html_has_every_figure_inline(html, full):
     for fig in FIGURES:
         assert re.search(rf'<figure class="tl-figure" id="{fig}">\s*<svg\b', html), fig
-    assert html.count("<svg") == 4
+    assert html.count("<svg") == len(full.figure_names)
     assert "<?xml" not in html and "<!DOCTYPE svg" not in html
 
 
@@ -166,8 +167,8 @@ def test_html_self_contained(html, full):
     assert not re.search(r"""(?:src|href)\s*=\s*["'](?!#)""", html)
     assert not re.search(r"url\(\s*['\"]?(?!#)", html)
     assert full.verdict.headline in html
-    for section in ("tl-reasons", "tl-arms", "tl-lifts", "tl-bayes", "tl-segments", "tl-funnel",
-                    "tl-sequential", "tl-provenance"):
+    for section in ("tl-reasons", "tl-arms", "tl-lifts-primary", "tl-bayes", "tl-segments-device",
+                    "tl-funnel-personalized", "tl-sequential", "tl-metrics", "tl-provenance"):
         assert f'id="{section}"' in html
     assert 'data-truelift-kind="readout"' in html
 
@@ -179,28 +180,28 @@ def test_html_escapes_user_strings(hostile):
     assert "&lt;b&gt;bold&lt;/b&gt;" in page
     assert "<img" not in page and "<b>bold</b>" not in page
     assert len(re.findall(r"<script\b", page, flags=re.I)) == 1  # the page's own figure counter
-    assert page.count("<svg") == 4  # labels in figures are drawn as paths, never as markup
+    assert page.count("<svg") == len(hostile.figure_names)  # labels are drawn as paths, not markup
 
 
 def test_repr_html_is_the_fragment(full, bare):
     frag = full._repr_html_()
     assert "<html" not in frag and "<body" not in frag and "<script" not in frag
     assert 'class="tl-report"' in frag and "<style>" in frag
-    assert frag.count("<svg") == 4 and full.verdict.headline in frag
+    assert frag.count("<svg") == len(full.figure_names) and full.verdict.headline in frag
     assert bare._repr_html_() == render_fragment(bare)  # the same body (cheap: one figure)
 
 
 def test_html_without_optional_parts(bare):
     page = render_html(bare)
     assert page.count("<svg") == 1  # the forest plot only
-    assert "Not computed (<code>bayes=False</code>)" in page
-    assert "No segments" in page and "No funnel" in page and "No enrolment time" in page
+    assert "Bayesian readout: not computed (bayes=False)" in page
+    assert "No segments" in page and "No funnel" in page and "no enrolment time" in page
     assert 'tl-verdict fail' in page
 
 
 def test_html_three_arms(three_arms):
     page = render_html(three_arms)
-    assert page.count("<svg") == 4
+    assert page.count("<svg") == len(three_arms.figure_names)
     assert "Group-sequential boundaries" in page and "recs_v2" in page
 
 
@@ -242,22 +243,13 @@ def test_plan_renders(kwargs):
 # --------------------------------------------------------------------------- figures and formats
 
 
-def test_figures_reject_empty_input():
-    with pytest.raises(ValueError):
-        figures.lift_forest_plot([], [], [], [])
-    with pytest.raises(ValueError):
-        figures.segment_plot([])
-    with pytest.raises(ValueError):
-        figures.cumulative_lift_plot([])
-    with pytest.raises(ValueError):
-        figures.funnel_plot(["a", "b"], ["control"], [[0.5]])
+def test_series_takes_text_times_and_empty_bands():
+    from truelift.schema import Figure
 
-
-def test_cumulative_plot_takes_text_times_and_empty_bands():
-    svg = figures.cumulative_lift_plot([{
-        "title": "x", "times": ["2024-01-01", "2024-01-02", "2024-01-03"], "estimate": [0.1, 0.2, 0.15],
-        "ci_low": [-0.1, 0.0, 0.05], "ci_high": [0.3, 0.4, 0.25], "cs_low": [-0.5, 0.1, 0.2],
-        "cs_high": [0.6, 0.3, 0.1], "binary": False}])  # the last band is empty (low > high)
+    fig = Figure(name="c", kind="series", title="x", data={
+        "x": ["2024-01-01", "2024-01-02", "2024-01-03"], "lines": {"lift": [0.1, 0.2, 0.15]},
+        "band": {"line": "lift", "lower": [-0.5, 0.1, 0.2], "upper": [0.6, 0.3, 0.1]}})
+    svg = DRAW["series"](fig)  # the last band is empty (low > high)
     assert svg.startswith("<svg") and "http" not in svg
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from truelift.report.terminal import RENDERERS, render_text, renderable
+from truelift.report.terminal import render_text, renderable
+from truelift.report.views import BUILDERS
 
 
 def flat(text: str) -> str:
@@ -14,7 +15,7 @@ def flat(text: str) -> str:
 def test_render_text_has_headline_and_sections_in_order(fast_analysis):
     text = render_text(fast_analysis)
     assert fast_analysis.verdict.headline in text
-    order = ["Causal estimate:", "Naive vs causal", "Why:", "Overlap of the propensity score",
+    order = ["Causal estimate:", "Why:", "Naive vs causal", "Overlap of the propensity score",
              "Covariate balance", "Sensitivity to hidden confounding", "Refutation tests",
              "Rollout projection", "rows read"]
     positions = [text.index(s) for s in order]
@@ -49,13 +50,13 @@ def test_str_and_rich_hooks(fast_analysis):
     assert type(fast_analysis.__rich__()) is type(renderable(fast_analysis))
 
 
-def test_unknown_kind_is_refused():
+def test_not_an_analysis_is_refused():
     class Other:
         kind = "nonsense"
 
-    with pytest.raises(TypeError):
+    with pytest.raises(AttributeError):
         renderable(Other())
-    assert "observational" in RENDERERS
+    assert "observational" in BUILDERS
 
 
 def test_a_plan_at_80_columns_shows_every_number_whole():

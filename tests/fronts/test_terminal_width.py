@@ -42,13 +42,13 @@ def _rendered(renderable, width: int) -> str:
 
 def test_a_table_too_wide_is_stacked_then_laid_out_as_records():
     cols = [("label", "left"), *(f"column {k}" for k in range(8))]
-    rows = [["first row", *(f"{1234.5678 * (k + 1):,.4f}" for k in range(8))],
+    rows = [["first_row", *(f"{1234.5678 * (k + 1):,.4f}" for k in range(8))],
             ["second", *(f"{-0.000123 * (k + 1):.6f}" for k in range(8))]]
     table = _table("Numbers", cols, rows)
     wide = _rendered(table, 200)
-    assert wide.count("first row") == 1                       # one table
+    assert wide.count("first_row") == 1                       # one table
     stacked = _rendered(table, 60)
-    assert stacked.count("first row") > 1                     # column groups repeat the label
+    assert stacked.count("first_row") > 1                     # column groups repeat the label
     assert "…" not in stacked and max(map(len, stacked.splitlines())) <= 60
     records = _rendered(table, 24)                            # one column does not fit beside it
     assert "…" not in records and "column 7" in records and "9,876.5424" in records

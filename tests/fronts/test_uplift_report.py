@@ -10,19 +10,21 @@ import pytest
 from test_browser import laid_out_figures
 
 import truelift as tl
-from truelift.report import uplift_figures
-from truelift.report.html import KINDS, render_html
-from truelift.report.terminal import RENDERERS, render_text
+from truelift.report.html import render_html
+from truelift.report.terminal import render_text
 from truelift.report.uplift import view
+from truelift.report.views import BUILDERS
 
 HOSTILE_OUTCOME = "<script>x</script>"
 HOSTILE_COVARIATE = '"><img src=x onerror=alert(2)>'
 HOSTILE_ARM = "<b>bold</b>"
 COVARIATES = [f"x{i}" for i in range(1, 11)]
 FAST = {"learner": "t", "base": "linear", "folds": 3, "seed": 1}
-SECTIONS = ("tl-summary", "tl-reasons", "tl-outcome-1", "tl-effects-1", "tl-groups-1", "tl-segments-1",
-            "tl-drivers-1", "tl-policy", "tl-provenance")
-PER_OUTCOME = ("fig-qini", "fig-calibration", "fig-importance", "fig-distribution", "fig-by-covariate")
+SECTIONS = ("tl-summary", "tl-reasons", "tl-policy", "tl-diagnostics", "tl-provenance")
+
+
+def _expected_figures(analysis) -> list[str]:
+    return [f"tl-figure-{name}" for name in analysis.figure_names]
 
 
 def flat(text: str) -> str:
@@ -68,7 +70,7 @@ def three_html(three) -> str:
 
 
 def _figures(page: str) -> list[str]:
-    return re.findall(r'<figure class="tl-figure" id="([a-z0-9-]+)">\s*<svg\b', page)
+    return re.findall(r'<figure class="tl-figure" id="([a-zA-Z0-9_-]+)">\s*<svg\b', page)
 
 
 # --------------------------------------------------------------------------------------------
@@ -76,7 +78,7 @@ def _figures(page: str) -> list[str]:
 
 
 def test_registered():
-    assert "uplift" in RENDERERS and "uplift" in KINDS
+    assert "uplift" in BUILDERS
 
 
 def test_terminal_two_arms(two):
@@ -132,14 +134,15 @@ def test_html_two_arms_sections_and_figures(two, two_html):
     page = two_html
     assert page.lstrip().startswith("<!DOCTYPE html>")
     assert 'data-truelift-kind="uplift"' in page
-    for section in (*SECTIONS, "tl-outcome-2"):
+    for section in (*SECTIONS, *(f"tl-outcome-{o}" for o in two.outcomes)):
         assert f'id="{section}"' in page, section
     assert 'id="tl-best-arm"' not in page
-    expected = [f"{f}-{i}" for i in (1, 2) for f in PER_OUTCOME] + ["fig-profit"]
+    expected = _expected_figures(two)
     assert sorted(_figures(page)) == sorted(expected)
-    assert page.count("<svg") == len(expected) == 11
+    assert page.count("<svg") == len(expected) and len(two.outcomes) == 2
+    assert {"tl-figure-profit", "tl-figure-qini_converted", "tl-figure-qini_revenue"} <= set(expected)
     assert two.verdict.headline in page
-    assert "sleeping dog" in page and "shrunk estimate" in page
+    assert "sleeping dog" in page and "shrunk" in page
     assert "<?xml" not in page and "<!DOCTYPE svg" not in page
 
 
@@ -147,10 +150,10 @@ def test_html_three_arms(three, three_html):
     page = three_html
     for section in (*SECTIONS, "tl-best-arm"):
         assert f'id="{section}"' in page, section
-    expected = [f"{f}-1" for f in PER_OUTCOME] + ["fig-profit"]
+    expected = _expected_figures(three)
     assert sorted(_figures(page)) == sorted(expected)
-    assert page.count("<svg") == 6
-    assert "treating everyone with email" in page and "BUDGET" in page
+    assert page.count("<svg") == len(expected)
+    assert "treating everyone with email" in page and "(max_customers) binds" in page
 
 
 @pytest.mark.parametrize("name", ["two_html", "three_html"])
@@ -168,11 +171,12 @@ def test_html_escapes_user_strings(hostile):
     page = render_html(hostile)
     assert HOSTILE_OUTCOME not in page
     assert "&lt;script&gt;x&lt;/script&gt;" in page
-    assert "<title>truelift uplift: arm -&gt; &lt;script&gt;x&lt;/script&gt;</title>" in page
+    assert re.search(r"<title>truelift uplift: arm \([^<]*\) -&gt; &lt;script&gt;x&lt;/script&gt;</title>",
+                     page)
     assert "<img" not in page
     assert HOSTILE_ARM not in page and "&lt;b&gt;bold&lt;/b&gt;" in page
     assert len(re.findall(r"<script\b", page, flags=re.I)) == 1  # the report's own figure counter
-    assert "Not built: give" in page  # no value and cost: no policy
+    assert "not built (give value=" in page  # no value and cost: no policy
     text = render_text(hostile)
     assert HOSTILE_OUTCOME in text and HOSTILE_ARM in text  # the terminal prints labels as they are
 
@@ -185,16 +189,9 @@ def _body(page: str) -> str:
 def test_repr_html_is_the_fragment_and_deterministic(three, three_html):
     frag = three._repr_html_()
     assert "<html" not in frag and "<body" not in frag and "<script" not in frag
-    assert 'class="tl-report"' in frag and "<style>" in frag and frag.count("<svg") == 6
+    assert 'class="tl-report"' in frag and "<style>" in frag
+    assert frag.count("<svg") == len(three.figure_names)
     assert _body(frag) == _body(three_html)  # two renders, the same report
-
-
-def test_figures_reject_empty_input():
-    for draw in (uplift_figures.qini_plot, uplift_figures.calibration_plot, uplift_figures.cate_histogram):
-        with pytest.raises(ValueError):
-            draw([], outcome="y", binary=True)
-    with pytest.raises(ValueError):
-        uplift_figures.importance_plot([], outcome="y")
 
 
 # --------------------------------------------------------------------------------------------
@@ -217,10 +214,10 @@ def test_to_json_round_trips(name, request):
 
 
 @pytest.mark.browser
-def test_uplift_report_lays_out_figures_in_chromium(three_html, tmp_path):
+def test_uplift_report_lays_out_figures_in_chromium(three, three_html, tmp_path):
     report = tmp_path / "uplift.html"
     report.write_text(three_html, encoding="utf-8")
     dom, figures = laid_out_figures(report, tmp_path)
-    assert figures == 6
-    for fig in ("fig-qini-1", "fig-calibration-1", "fig-profit"):
+    assert figures == len(three.figure_names)
+    for fig in _expected_figures(three):
         assert f'id="{fig}"' in dom

@@ -172,13 +172,41 @@ class Readout(Analysis):
         out = []
         if rows:
             out.append(Figure(
-                name="forest", kind="bars", title="Relative lift by metric",
-                data={"labels": [f"{lift.metric} · {lift.variant}" for lift in rows],
+                name="forest", kind="forest",
+                title=f"Relative lift with its {round(self.level * 100)}% interval",
+                data={"labels": [f"{lift.metric}{' (guardrail)' if lift.role == 'guardrail' else ''}"
+                                 + (f" · {lift.variant}" if len(self.arms) > 2 else "") for lift in rows],
                       "values": [lift.estimate.relative.value for lift in rows],
                       "lower": [lift.estimate.relative.ci[0] for lift in rows],
                       "upper": [lift.estimate.relative.ci[1] for lift in rows],
-                      "groups": [lift.metric for lift in rows]},
-                xlabel="metric and variant", ylabel="relative lift"))
+                      "groups": [lift.metric for lift in rows],
+                      "series": [str(lift.variant) for lift in rows],
+                      "filled": [bool(lift.significant) for lift in rows], "scale": "percent"},
+                xlabel="metric and variant", ylabel="relative lift over control (%)"))
+        primary = {m.name for m in self.metrics if m.role == "primary"}
+        pooled = {(lift.metric, str(lift.variant)): lift.estimate.relative for lift in self.lifts}
+        for b in self.segments:
+            seg = sorted((x for x in b.lifts if x.lift.metric in primary
+                          and x.lift.estimate.relative is not None),
+                         key=lambda x: (x.pvalue_holm, str(x.level)))[:SEGMENT_FIGURE_ROWS]
+            if not seg:
+                continue
+            seg.sort(key=lambda x: (x.lift.metric, str(x.lift.variant), str(x.level)))
+            out.append(Figure(
+                name=f"segments_{b.column}", kind="forest",
+                title=f"Relative lift by {b.column} (grey tick: all users)",
+                data={"labels": [f"{x.lift.metric} · {x.level}"
+                                 + (f" · {x.lift.variant}" if len(self.arms) > 2 else "") for x in seg],
+                      "values": [x.lift.estimate.relative.value for x in seg],
+                      "lower": [x.lift.estimate.relative.ci[0] for x in seg],
+                      "upper": [x.lift.estimate.relative.ci[1] for x in seg],
+                      "groups": [x.lift.metric for x in seg],
+                      "series": [str(x.lift.variant) for x in seg],
+                      "filled": [bool(x.pvalue_holm < self.alpha) for x in seg],
+                      "reference": [getattr(pooled.get((x.lift.metric, str(x.lift.variant))), "value",
+                                            None) for x in seg],
+                      "scale": "percent", "hollow": "not significant after Holm"},
+                xlabel=f"{b.column} level", ylabel="relative lift over control (%)"))
         for p in self.sequential.paths if self.sequential is not None else ():
             if len(p.looks) < 2:
                 continue
@@ -201,6 +229,11 @@ class Readout(Analysis):
                       "groups": [f.stage for f in self.funnel for _ in (0, 1)]},
                 xlabel="stage and arm", ylabel="share reaching the stage"))
         return tuple(out)
+
+
+SEGMENT_FIGURE_ROWS = 30
+"""At most this many segment lifts per figure (those with the strongest evidence); the table in
+JSON keeps every level."""
 
 
 def _with_arm(est: Estimate, arm: Any) -> Estimate:

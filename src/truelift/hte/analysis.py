@@ -193,14 +193,29 @@ class UpliftAnalysis(Analysis):
     def _figures(self) -> tuple[Figure, ...]:
         out = []
         for r in self.results:
-            first = r.arms[0]
-            out.append(Figure(
-                name=f"qini_{r.outcome}", kind="series", title=f"Qini curve: {r.outcome}",
-                data={"x": [float(v) for v in first.qini.x],
-                      "lines": {**{a.arm: [float(v) for v in a.qini.values] for a in r.arms},
-                                "random": [float(v) for v in first.qini.random]}},
-                xlabel="share of customers targeted", ylabel="incremental outcome"))
+            same_x = len({tuple(a.qini.x) for a in r.arms}) == 1
+            for group in ([list(r.arms)] if same_x else [[a] for a in r.arms]):
+                first = group[0]
+                out.append(Figure(   # one figure per arm when the arms' curves have their own grids
+                    name=f"qini_{r.outcome}" + ("" if same_x else f"_{first.arm}"), kind="series",
+                    title=f"Qini curve: {r.outcome}" + ("" if same_x else f", {first.arm}"),
+                    data={"x": [float(v) for v in first.qini.x],
+                          "lines": {**{a.arm: [float(v) for v in a.qini.values] for a in group},
+                                    "random": [float(v) for v in first.qini.random]}},
+                    xlabel="share of customers targeted", ylabel="incremental outcome"))
             for a in r.arms:
+                cal = [g for g in a.calibration.groups if g.n > 0]
+                if cal:
+                    out.append(Figure(
+                        name=f"calibration_{r.outcome}_{a.arm}", kind="forest",
+                        title=f"Observed against predicted effect of {a.arm} on {r.outcome}, by score "
+                              "group (grey tick: predicted)",
+                        data={"labels": [f"group {g.group}" for g in cal],
+                              "values": [g.observed for g in cal],
+                              "lower": [g.ci[0] for g in cal], "upper": [g.ci[1] for g in cal],
+                              "reference": [g.predicted for g in cal]},
+                        xlabel="score group (1: lowest predicted effect)",
+                        ylabel="observed (doubly robust) effect"))
                 out.append(Figure(
                     name=f"importance_{r.outcome}_{a.arm}", kind="bars",
                     title=f"What drives the effect of {a.arm} on {r.outcome}",

@@ -65,6 +65,7 @@ from truelift.schema import (
     Verdict,
 )
 from truelift.schema.figures import records_table
+from truelift.schema.rules import SMD_FAIL, SMD_OK
 from truelift.schema.values import _ToDict
 from truelift.vocabulary import renamed
 
@@ -164,13 +165,17 @@ class ObservationalAnalysis(Analysis):
         out = []
         for outcome in self.roles.outcomes:   # one figure per outcome: their scales differ
             ests = [e for e in (*self.naive, *self.estimates) if e.outcome == outcome]
-            out.append(Figure(name=f"forest_{outcome}", kind="bars",
+            out.append(Figure(name=f"forest_{outcome}", kind="forest",
                               title=f"Effect on {outcome}: naive and by method",
-                              data={"labels": [e.method for e in ests],
+                              data={"labels": [e.method + (" *" if e.method == self.primary else "")
+                                               for e in ests],
                                     "values": [e.value for e in ests],
                                     "lower": [e.ci[0] for e in ests],
-                                    "upper": [e.ci[1] for e in ests]},
-                              xlabel="method", ylabel=f"effect on {outcome} ({self.estimand})"))
+                                    "upper": [e.ci[1] for e in ests],
+                                    "series": ["naive" if e.method == "naive" else "adjusted"
+                                               for e in ests]},
+                              xlabel="method", ylabel=f"effect on {outcome} ({self.estimand}); "
+                                                      "* = primary"))
         p = self.propensity
         out.append(Figure(name="overlap", kind="histogram", title="Propensity score overlap",
                           data={"edges": list(p.bin_edges),
@@ -179,14 +184,16 @@ class ObservationalAnalysis(Analysis):
                                 "series": {"treated": list(p.counts_treated),
                                            "control": list(p.counts_control)}},
                           xlabel="propensity score", ylabel="units"))
-        for b in self.balance:
+        if self.balance:
+            first = self.balance[0].rows
+            names = [r.covariate for r in first]
+            after = {b.method: [{r.covariate: r.smd_after for r in b.rows}.get(c, float("nan"))
+                                for c in names] for b in self.balance}
             out.append(Figure(
-                name=f"balance_{b.method}", kind="bars",
-                title=f"Standardized mean difference before and after {b.method}",
-                data={"labels": [r.covariate for r in b.rows] * 2,
-                      "values": [r.smd_before for r in b.rows] + [r.smd_after for r in b.rows],
-                      "groups": ["before"] * len(b.rows) + ["after"] * len(b.rows)},
-                xlabel="covariate", ylabel="standardized mean difference"))
+                name="balance", kind="love", title="Covariate balance before and after adjustment",
+                data={"labels": names, "before": [r.smd_before for r in first], "after": after,
+                      "threshold": SMD_OK, "fail": SMD_FAIL},
+                xlabel="covariate", ylabel="absolute standardized mean difference |SMD|"))
         return tuple(out)
 
     def matched_pairs(self) -> Any:

@@ -517,3 +517,253 @@ def factorial_view(result: Any) -> dict[str, Any]:
             "srm": f"chi-square {fmt.number(result.srm.chi2)} on {result.srm.df} df, "
                    f"{fmt.p_equals(result.srm.pvalue)}",
             "data": data_rows(result), "provenance": provenance_rows(result)}
+
+
+# --------------------------------------------------------------------------- pages
+def _metric(row: dict[str, Any]) -> str:
+    """A metric's name, with "(pp)" when its lifts are in percentage points."""
+    return row["metric"] + (" (pp)" if row.get("binary") else "")
+
+
+def _reasons(rows: Sequence[dict[str, str]]) -> tuple[Any, ...]:
+    from truelift.report.page import Reason
+
+    return tuple(Reason(r["status"], r["label"], r["message"]) for r in rows)
+
+
+def readout_page(readout: Any, *, figures: bool = False) -> Any:
+    """The :class:`~truelift.report.page.Page` of a readout: arms and the sample-ratio check, the
+    lifts per metric role (effect, then evidence), the Bayesian readout, segments, funnel, the
+    path over time, and (HTML) the metric definitions."""
+    from truelift.report.page import Cell, Facts, Grid, Page, Prose, Section
+
+    v = readout_view(readout)
+    lvl = v["level"]
+    sections: list[Any] = []
+
+    srm = v["srm"]
+    sections.append(Section.of(f"Arms: {srm['total']} users", Grid.of(
+        [("arm", "left"), ("", "left"), "users", "planned share", "observed share"],
+        [[a["arm"], a["role"], a["users"], a["planned"], a["observed"]] for a in v["arms"]]),
+        Prose.of((f"Sample-ratio check: chi-square {srm['chi2']} on {srm['df']} df, {srm['p_equals']} "
+                  f"(a mismatch below {srm['threshold']})  ", Cell(srm["label"], srm["status"]))),
+        id="tl-arms"))
+
+    mark = {"raw": "p", "holm": "p Holm", "bh": "p BH"}[v["decision"]]
+    for t in v["tables"]:
+        effect = Grid.of([("metric", "left"), ("variant", "left"), "control", "variant",
+                          f"lift [{lvl} CI]", f"relative [{lvl} CI]"],
+                         [[_metric(r), r["variant"], r["control_value"], r["variant_value"],
+                           f"{r['lift_bare']} {r['lift_ci_bare']}", f"{r['relative']} {r['relative_ci']}"]
+                          for r in t["rows"]], wrap=False)
+        cols: list[Any] = [("metric", "left"), ("variant", "left")]
+        cols += [c + " *" if c == mark else c for c in ("p", "p Holm", "p BH")]
+        cols.append(("signif-\nicant", "center"))
+        if t["cuped"]:
+            cols.append("CUPED\nvar. cut")
+        if t["always_valid"]:
+            cols += [f"always-valid\n{lvl} CI", "always-\nvalid p"]
+        rows = []
+        for r in t["rows"]:
+            tone = {"better": "better", "worse": "worse"}.get(r["direction"], "")
+            row = [_metric(r), r["variant"], r["pvalue"], r["pvalue_holm"], r["pvalue_bh"],
+                   Cell(r["sig_mark"], tone)]  # type: ignore[arg-type]
+            if t["cuped"]:
+                row.append(r["variance_reduction"])
+            if t["always_valid"]:
+                row += [r["av_ci_bare"], r["av_pvalue"]]
+            rows.append(row)
+        note = f"* decides significance at alpha = {v['alpha']}: {v['correction_label']} over {t['family']}"
+        if v["adjusts_always_valid"]:
+            note += "; Holm and BH adjust the always-valid p-values"
+        sections.append(Section.of(
+            f"{t['title']}: means by arm, lift, relative lift (0/1 metrics: % and pp)", effect,
+            Grid.of(cols, rows, wrap=False), Prose.of(note, dim=True), id=f"tl-lifts-{t['role']}"))
+
+    if v["bayes"]:
+        rows = []
+        for b in v["bayes"]:
+            binary = " (pp)" if b["binary"] else ""
+            for i, r in enumerate(b["rows"]):
+                rows.append([b["metric"] + binary if i == 0 else "", r["arm"], r["mean"], r["prob_better"],
+                             r["prob_best"], r["expected_loss_bare"],
+                             Cell(fmt.MISSING, "dim") if r["control"]
+                             else f"{r['lift_bare']} {r['lift_ci_bare']}"])
+        b0 = v["bayes"][0]
+        models = "; ".join(f"{m}: {', '.join(b['metric'] for b in v['bayes'] if b['model'] == m)}"
+                           for m in dict.fromkeys(b["model"] for b in v["bayes"]))
+        sections.append(Section.of("Bayesian readout", Grid.of(
+            [("metric", "left"), ("arm", "left"), "posterior\nmean", "P(better than\ncontrol)",
+             "P(best)", "expected\nloss", f"lift\n[{b0['level']} credible]"], rows, wrap=False),
+            Prose.of("Expected loss: what shipping the arm gives up, on average, against the best arm. "
+                     f"Models: {models}.", dim=True), id="tl-bayes"))
+    notes = [f"Bayesian readout of {note}." for note in v["bayes_notes"]]
+    if not v["bayes"] and not v["bayes_notes"]:
+        notes.append("Bayesian readout: not computed (bayes=False).")
+    if not v["segments"]:
+        notes.append("No segments: give segments= (columns) for the lift in every level.")
+    if not v["funnel"]:
+        notes.append("No funnel: give funnel= (the stage columns, in order) for reach and step lifts.")
+
+    for s in v["segments"]:
+        blocks: list[Any] = []
+        if s["capped"]:
+            blocks.append(Prose.of(s["capped"], dim=True))
+        blocks.append(Grid.of(
+            [("level", "left"), ("metric", "left"), ("variant", "left"), "control", "variant",
+             f"lift [{lvl} CI]", "relative", "p Holm", ("signif-\nicant", "center")],
+            [[r["level"], _metric(r), r["variant"], r["control_value"], r["variant_value"],
+              f"{r['lift_bare']} {r['lift_ci_bare']}", r["relative"], r["pvalue_holm"], r["sig_mark"]]
+             for r in s["rows"]], wrap=False))
+        if s["heterogeneity"]:
+            blocks.append(Grid.of(
+                [("metric", "left"), ("variant", "left"), "Cochran Q", "df", "heterogeneity p",
+                 ("Simpson's paradox", "left")],
+                [[h["metric"], h["variant"], h["q"], h["df"], h["pvalue"],
+                  Cell(h["simpson_text"], "alert" if h["simpson"] else "")]
+                 for h in s["heterogeneity"]]))
+        sp = s["split"]
+        blocks.append(Prose.of((f"Split of users by {s['column']}: chi-square {sp['chi2']} on "
+                                f"{sp['df']} df, {sp['p_equals']}  ", Cell(sp["label"], sp["status"]))))
+        skipped = [f"skipped: {k}" for k in s["skipped"]]
+        if s["skipped_more"]:
+            skipped.append(s["skipped_more"])
+        if skipped:
+            blocks.append(Prose.of(*skipped, dim=True))
+        levels = ", ".join(f"{lv} ({n})" for lv, n in s["levels"]) + " users" + (
+            f"; {s['levels_more']}" if s["levels_more"] else "")
+        sections.append(Section.of(f"Segments by {s['column']}: {levels}", *blocks,
+                                   id=f"tl-segments-{s['column']}"))
+
+    for f in v["funnel"]:
+        sections.append(Section.of(f"Funnel: {f['variant']} vs {f['control']}", Grid.of(
+            [("stage", "left"), "reach\ncontrol", "reach\nvariant", f"reach lift, pp\n[{lvl} CI]",
+             "step conv.\ncontrol", "step conv.\nvariant", f"step lift, pp\n[{lvl} CI]"],
+            [[r["stage"], r["reach"]["control_value"], r["reach"]["variant_value"],
+              f"{r['reach']['lift_bare']} {r['reach']['lift_ci_bare']}",
+              r["step"]["control_value"], r["step"]["variant_value"],
+              f"{r['step']['lift_bare']} {r['step']['lift_ci_bare']}"] for r in f["rows"]], wrap=False),
+            Prose.of("Reach: share of all users who got to the stage. Step conversion: share of the "
+                     "users at the previous stage who went on.", dim=True),
+            id=f"tl-funnel-{f['variant']}"))
+
+    sq = v["sequential"]
+    if sq is not None:
+        blocks = [Facts.of([("inference", sq["method_label"]), ("looks at", sq["time"]),
+                            ("planned users (horizon)", sq["horizon"])])]
+        av = not sq["group_sequential_design"]  # a group-sequential design decides by its boundaries
+        blocks.append(Grid.of(
+            [("metric", "left"), ("variant", "left"), "looks", "users", "latest\nlift",
+             f"naive\n[{lvl} CI]", "naive\np", *(["always-valid\nCS", "always-\nvalid p"] if av else [])],
+            [[_metric(p), p["variant"], p["looks"], p["n"], p["estimate_bare"], p["ci_bare"],
+              p["pvalue"], *([p["cs_bare"], p["pvalue_av"]] if av else [])] for p in sq["paths"]],
+            wrap=False))
+        if sq["group_sequential"]:
+            blocks.append(Grid.of(
+                [("metric", "left"), ("variant", "left"), "looks", "information\nfraction", "z",
+                 "|z|\nboundary", ("crossed", "left"), f"repeated\n{lvl} CI"],
+                [[_metric(g), g["variant"], g["looks"], g["fraction"], g["z"], g["boundary"],
+                  Cell(g["crossed_text"], "strong" if g["crossed"] else ""), g["rci_bare"]]
+                 for g in sq["group_sequential"]], wrap=False, title="Group-sequential boundaries"))
+        sections.append(Section.of("Over time: the cumulative lift at the latest look", *blocks,
+                                   id="tl-sequential"))
+    else:
+        notes.append("Over time: no enrolment time given (time=), so no cumulative path.")
+
+    sections.append(Section.of("Metrics and tests", Grid.of(
+        [("metric", "left"), ("role", "left"), ("definition", "left"), ("good direction", "left"),
+         ("CUPED covariates", "left")],
+        [[m["name"], m["role"], m["description"], m["direction"], m["covariates"]] for m in v["metrics"]]),
+        id="tl-metrics", where="html"))
+
+    title = (f"truelift readout: {v['variant_column']} ({', '.join([v['control'], *v['variants']])}) "
+             f"-> {', '.join(v['primary'])}")
+    subtitle = (f"Control {v['control']} against {', '.join(v['variants'])}; {lvl} intervals; "
+                f"significance at alpha = {v['alpha']} after {v['correction_label']}; "
+                f"{v['sequential_label'] or 'fixed horizon (one look)'}.")
+    return Page(kind=readout.kind, title=title, subtitle=subtitle, status=v["status"],
+                status_label=v["status_label"], headline=v["headline"],
+                sentences=tuple(v["sentences"]), reasons=_reasons(v["reasons"]),
+                sections=tuple(sections), figures=_figures(readout) if figures else (),
+                notes=tuple(notes), data=(*v["data"], ("source", readout.provenance.source)),
+                provenance=tuple(v["provenance"]))
+
+
+def _figures(analysis: Any) -> tuple[Any, ...]:
+    from truelift.report.views import drawn
+
+    return drawn(analysis)
+
+
+def plan_page(plan: Any, *, figures: bool = False) -> Any:
+    """The :class:`~truelift.report.page.Page` of a plan: the sample size or power and the facts
+    behind it, the sequential design and its boundaries."""
+    from truelift.report.page import Facts, Grid, Page, Section
+
+    v = plan_view(plan)
+    r = v["row"]
+    cols: list[Any] = [("metric", "left"), "baseline", "MDE", "MDE relative", "alpha / comparison",
+                       "power", "n per arm", "total", "duration"]
+    row = [r["metric"], r["baseline"], r["mde"], r["mde_relative"], r["alpha_per_comparison"], r["power"],
+           r["n_per_arm"], r["n_total"], r["duration"]]
+    facts = [("test", f"{r['sided']}, alpha = {r['alpha']}, {v['variants']}, {v['correction']}"),
+             ("arms", ", ".join(f"{a['arm']} {a['share']} ({a['n']})" for a in v["arms"]))]
+    if r["sd"] != fmt.MISSING:
+        facts.append(("standard deviation", r["sd"]))
+    if r["variance_reduction"] != fmt.MISSING:
+        facts.append(("variance reduction (CUPED)", r["variance_reduction"]))
+    if r["power_target"] != fmt.MISSING:
+        facts.append(("power target", r["power_target"]))
+    if len(v["power_per_variant"]) > 1:
+        facts.append(("power per variant", ", ".join(v["power_per_variant"])))
+    sections = [Section.of("Plan", Grid.of(cols, [row], wrap=False, narrow="pairs"), Facts.of(facts),
+                           id="tl-plan")]
+    s = v["sequential"]
+    if s is not None:
+        blocks: list[Any] = [Facts.of([
+            ("design", f"{s['label']}, {s['looks']} looks"),
+            ("maximum users", f"{s['max_n']} (fixed horizon: {s['fixed_n']}; inflation {s['inflation']})"),
+            ("expected users, no effect", f"{s['expected_h0']}{s['expected_days_h0']}"),
+            ("expected users, planned effect", f"{s['expected_h1']}{s['expected_days_h1']}"),
+            ("final critical |z|", s["z_final"]),
+            *([("mixing variance tau2 (pass to the readout)", s["tau2"])] if s["tau2"] != fmt.MISSING
+              else []),
+        ])]
+        if s["boundaries"]:
+            blocks.append(Grid.of(["information", "|z| boundary", "nominal p"],
+                                  [list(b) for b in s["boundaries"]]))
+        sections.append(Section.of("Sequential design", *blocks, id="tl-sequential"))
+    title = f"truelift plan: solved for {v['solved_label']}"
+    if v["status"]:
+        headline, sentences = v["verdict_headline"], (v["headline"],)
+    else:
+        headline, sentences = v["headline"], ()
+    return Page(kind=plan.kind, title=title, status=v["status"], status_label=v["status_label"],
+                headline=headline, sentences=sentences, reasons=_reasons(v["reasons"]),
+                sections=tuple(sections), figures=_figures(plan) if figures else (),
+                notes=tuple(v["notes"]), provenance=tuple(v["provenance"]))
+
+
+def factorial_page(result: Any, *, figures: bool = False) -> Any:
+    """The :class:`~truelift.report.page.Page` of a factorial readout: main effects and
+    interactions, the cell means."""
+    from truelift.report.page import Cell, Grid, Page, Prose, Section
+
+    v = factorial_view(result)
+    rows = [[e["metric"], e["term"], e["contrast"], e["value"], e["ci"], e["p"], e["p_holm"],
+             Cell("✓", "better") if e["significant"] else ""] for e in v["effects"]]
+    sections = [
+        Section.of("Main effects and interactions", Grid.of(
+            [("metric", "left"), ("effect", "left"), ("contrast", "left"), "estimate",
+             f"[{v['level']} CI]", "p", "p Holm", ("signif.", "center")], rows),
+            Prose.of("Main effects average over the other factor's levels; Holm over the effects of "
+                     f"each metric. Split over cells: {v['srm']}.", dim=True), id="tl-effects"),
+        Section.of("Cells", Grid.of([("metric", "left"), ("cell", "left"), "users", "value", "se"],
+                                    [[c["metric"], c["levels"], c["users"], c["value"], c["se"]]
+                                     for c in v["cells"]]), id="tl-cells"),
+    ]
+    return Page(kind=result.kind, title=f"truelift factorial: {v['factors']}", status=v["status"],
+                status_label=v["status_label"], headline=v["headline"],
+                reasons=_reasons(v["reasons"]), sections=tuple(sections),
+                figures=_figures(result) if figures else (), data=tuple(v["data"]),
+                provenance=tuple(v["provenance"]))

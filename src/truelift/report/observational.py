@@ -383,3 +383,120 @@ def view(analysis: Any) -> dict[str, Any]:
         "n_diagnostics": {s.value: sum(1 for d in analysis.diagnostics
                                        if Status(d.status) is s) for s in Status},
     }
+
+
+# --------------------------------------------------------------------------- page
+def page(analysis: Any, *, figures: bool = False) -> Any:
+    """The :class:`~truelift.report.page.Page` of an observational analysis: naive against
+    adjusted effects per outcome, overlap, the nuisance models, balance (every covariate in the
+    HTML report), sensitivity, refutations and the rollout projection."""
+    from truelift.report.page import Cell, Facts, Grid, Page, Prose, Reason, Section
+    from truelift.report.views import drawn
+
+    v = view(analysis)
+    lvl = v["level"]
+    sections: list[Any] = []
+
+    grids = []
+    for t in v["tables"]:
+        rows = []
+        for r in t["rows"]:
+            name = ("naive" if r["naive"] else r["method"]) + (" *" if r["primary"] else "")
+            rows.append([Cell(name, "dim") if r["naive"] else Cell(name, "strong") if r["primary"] else name,
+                         fmt.MISSING if r["naive"] else r["estimand"], r["control_mean"], r["treated_mean"],
+                         f"{r['lift_bare']} {r['lift_ci_bare']}", f"{r['relative']} {r['relative_ci']}",
+                         r["pvalue"], f"{r['n_treated']} / {r['n_control']}"])
+        grids.append(Grid.of(
+            [("method", "left"), ("estimand", "left"), "control", "treated", f"lift [{lvl} CI]",
+             f"relative [{lvl} CI]", "p", "n T / C"], rows, wrap=False,
+            title=t["outcome"] + (" (0/1 outcome: means in %, lift in percentage points)"
+                                  if t["binary"] else "")))
+    sections.append(Section.of("Naive vs causal: means by arm, lift, relative lift (naive = unadjusted "
+                               "difference; * = primary)", *grids, id="tl-estimates"))
+
+    sections.append(Section.of("Overlap of the propensity score", Facts.of(v["overlap"]), id="tl-overlap"))
+    if v["nuisance"]:
+        sections.append(Section.of("Nuisance models (chosen by out-of-fold loss)", Grid.of(
+            [("model of", "left"), ("chosen", "left"), ("out-of-fold loss of every candidate", "left"),
+             "constant"],
+            [[r["target"], r["chosen"], f"{r['loss_name']}: {r['candidates_text']}", r["constant"]]
+             for r in v["nuisance"]]), id="tl-nuisance"))
+
+    balance: list[Any] = [Grid.of(
+        [("adjustment", "left"), "max |SMD| before", "max |SMD| after", ("", "left"),
+         ("covariates still above 0.1", "left")],
+        [[b["method"], b["max_before"], b["max_after"], Cell(b["label"], b["status"]), b["remaining_text"]]
+         for b in v["balance_summary"]])]
+    sections.append(Section.of("Covariate balance", *balance, id="tl-balance"))
+    tone = {"ok": "", "warn": "caution", "fail": "alert", "": ""}
+    for b in v["balance_tables"]:
+        sections.append(Section.of(f"Balance of every covariate: before and after {b['method']}", Prose.of(
+            "Standardized mean difference (SMD) = difference in means over the pooled standard deviation "
+            "before adjustment (one yardstick for before and after). |SMD| <= 0.1 is balanced, above 0.25 "
+            "fails; a variance ratio outside [0.5, 2] is a warning.", dim=True), Grid.of(
+            [("covariate", "left"), "mean treated\nbefore", "mean control\nbefore", "SMD\nbefore",
+             "variance ratio\nbefore", "mean treated\nafter", "mean control\nafter", "SMD\nafter",
+             "variance ratio\nafter"],
+            [[r["covariate"], r["mean_treated"], r["mean_control"],
+              Cell(r["smd_before"], tone[r["smd_before_class"]]),  # type: ignore[arg-type]
+              Cell(r["vr_before"], tone[r["vr_before_class"]]),  # type: ignore[arg-type]
+              r["mean_treated_after"], r["mean_control_after"],
+              Cell(r["smd_after"], tone[r["smd_after_class"]]),  # type: ignore[arg-type]
+              Cell(r["vr_after"], tone[r["vr_after_class"]])]  # type: ignore[arg-type]
+             for r in b["rows"]], wrap=False),
+            Prose.of((Cell(b["diagnostic"]["label"], b["diagnostic"]["status"]),  # type: ignore[arg-type]
+                      " " + b["diagnostic"]["message"])),
+            id=f"tl-balance-{b['method']}", where="html"))
+
+    sens: list[Any] = []
+    if v["evalues"]:
+        sens.append(Grid.of(
+            [("outcome", "left"), ("method", "left"), "risk ratio", "E-value", "E-value of CI", ("", "left")],
+            [[e["outcome"], e["method"], e["risk_ratio"], e["evalue"], e["evalue_ci"],
+              Cell(e["label"], e["status"])] for e in v["evalues"]],  # type: ignore[arg-type]
+            title="E-values (VanderWeele & Ding 2017)"))
+    if v["rosenbaum"]:
+        sens.append(Grid.of(
+            [("outcome", "left"), ("pairs", "left"), ("test", "left"), "Γ*", ("", "left"),
+             ("reading", "left")],
+            [[r["outcome"], r["pairs"], r["test"], r["gamma_star"], Cell(r["label"], r["status"]),
+              r["message"]] for r in v["rosenbaum"]], title="Rosenbaum bounds (matched pairs)"))
+    else:
+        sens.append(Prose.of("Rosenbaum bounds: not computed (they need the matched design; include "
+                             "method 'match').", dim=True))
+    sections.append(Section.of("Sensitivity to hidden confounding", *sens, id="tl-sensitivity"))
+
+    if v["refutations"]:
+        sections.append(Section.of("Refutation tests", Grid.of(
+            [("test", "left"), ("outcome", "left"), "estimate", "after test", "p", ("", "left")],
+            [[r["test"], r["outcome"], r["original"], r["new_value"], r["pvalue"],
+              Cell(r["label"], r["status"])] for r in v["refutations"]]), id="tl-refutations"))
+    else:
+        sections.append(Section.of("Refutation tests", Prose.of(
+            "Not run (refutations were switched off; refute=True runs the placebo treatment, random "
+            "common cause and data-subset tests).", dim=True), id="tl-refutations", where="html"))
+    if not v["projections"]:
+        sections.append(Section.of("Rollout projection", Prose.of(
+            "No projection: give the number of customers (customers=) to project a rollout.",
+            dim=True), id="tl-projections", where="html"))
+    else:
+        p0 = v["projections"][0]
+        sections.append(Section.of("Rollout projection", Grid.of(
+            [("outcome", "left"), f"per customer [{p0['level']} CI]", "customers", "rollout", "reached",
+             f"total [{p0['level']} CI]"],
+            [[p["outcome"], f"{p['per_customer']} {p['per_customer_ci']}", p["customers"], p["rollout"],
+              p["reached"], f"{p['total']} {p['total_ci']}"] for p in v["projections"]],
+            caption=p0["note"]), id="tl-projections"))
+
+    counts = v["n_diagnostics"]
+    return Page(
+        kind=analysis.kind, title=f"truelift observe: {v['treatment']} -> {', '.join(v['outcomes'])}",
+        subtitle=(f"Estimand {v['estimand']}; {lvl} intervals; primary method {v['primary']}; "
+                  f"{len(v['covariates'])} covariates."),
+        status=v["status"], status_label=v["status_label"], headline=v["headline"],
+        sentences=tuple(v["sentences"]),
+        reasons=tuple(Reason(r["status"], r["label"], r["message"]) for r in v["reasons"]),
+        reasons_title=(f"Why: {counts['fail']} fail, {counts['warn']} warn, {counts['info']} info, "
+                       f"{counts['ok']} ok"),
+        sections=tuple(sections), figures=drawn(analysis) if figures else (),
+        data=tuple(v["data"]), provenance=tuple(v["provenance"]))

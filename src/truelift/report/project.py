@@ -117,43 +117,47 @@ def view(analysis: Any) -> dict[str, Any]:
     }
 
 
-def rich_summary(analysis: Any) -> Any:
-    """The rich renderable of a projection (registered in ``terminal.RENDERERS``)."""
-    from rich.console import Group
-    from rich.text import Text
-
-    from truelift.report.terminal import _panel, _table, _verdict_panel
+def page(analysis: Any, *, figures: bool = False) -> Any:
+    """The :class:`~truelift.report.page.Page` of a projection: what to do, the scenarios, the
+    assumptions, the diagnostics (HTML), the fan and tornado figures."""
+    from truelift.report.page import Grid, Page, Prose, Section
+    from truelift.report.views import diagnostics_section, drawn, reasons, status_of
 
     v = view(analysis)
-    parts: list[Any] = [_verdict_panel(v, f"truelift project: {v['outcome']}", v["reasons"])]
-    parts.append(_panel(Text(v["recommendation"]), "What to do"))
     lvl = v["level"]
-    parts.append(_panel(_table(None, [("scenario", "left"), "rollout", "customers", "revenue\n(median)",
-                                      "profit\n(median)", "profit\n80%", f"profit\n{lvl}", "P(loss)",
-                                      "P(target)"],
-                               [[s["name"], s["rollout"], s["customers"], s["revenue"], s["profit"],
-                                 s["profit_80"], s["profit_ci"], s["prob_loss"], s["prob_target"]]
-                                for s in v["scenarios"]], compact=True),
-                        "Scenarios (money in the units of value)"))
-    parts.append(_panel(Group(*[Text("• " + a) for a in v["assumptions"]],
-                              *[Text("• " + n) for n in v["notes"]]), "Assumptions", style="dim"))
-    return Group(*parts)
+    status, label = status_of(analysis.verdict)
+    scen = Grid.of([("scenario", "left"), "rollout", "reach", "customers", "revenue\n(median)",
+                    "revenue\n80%", f"revenue\n{lvl}", "cost", "profit\n(median)", "profit\n80%",
+                    f"profit\n{lvl}", "P(loss)", "P(target)"],
+                   [[s["name"], s["rollout"], s["reach"], s["customers"], s["revenue"], s["revenue_80"],
+                     s["revenue_ci"], s["cost"], s["profit"], s["profit_80"], s["profit_ci"],
+                     s["prob_loss"], s["prob_target"]] for s in v["scenarios"]], wrap=False)
+    tone = {"ok": "better", "warn": "strong", "fail": "alert"}.get(v["recommendation_status"], "")
+    from truelift.report.page import Cell
 
-
-def html_context(analysis: Any) -> dict[str, Any]:
-    """The context of ``templates/project.html.j2`` (the full report)."""
-    from truelift.report.quasi_figures import report_figures
-
-    v = view(analysis)
-    return {"v": v, "figures": report_figures(analysis), "title": f"truelift project: {v['outcome']}"}
+    sections = [
+        Section.of("What to do", Prose.of(Cell(v["recommendation"], tone)), id="tl-decision"),  # type: ignore[arg-type]
+        Section.of("Scenarios (money in the units of value)", scen, id="tl-scenarios"),
+        Section.of("Assumptions", Prose.of(*v["assumptions"], bullets=True, dim=True),
+                   id="tl-assumptions", style="dim"),
+    ]
+    if analysis.diagnostics:
+        sections.append(dataclasses.replace(
+            diagnostics_section(list(analysis.diagnostics), threshold=False, title="Diagnostics"),
+            where="html"))
+    return Page(kind=analysis.kind, title=f"truelift project: {v['outcome']}", status=status,
+                status_label=label, headline=v["headline"], sentences=tuple(v["sentences"]),
+                reasons=reasons(list(analysis.diagnostics)), sections=tuple(sections),
+                figures=drawn(analysis) if figures else (), notes=tuple(v["notes"]),
+                provenance=tuple(v["provenance"]))
 
 
 def render_brief(analysis: Any) -> str:
     """The one-page decision brief (a self-contained HTML page): what was measured, what it is
     worth, how sure we are, what to do."""
     from truelift import __version__
+    from truelift.report.draw import DRAW
     from truelift.report.html import _environment
-    from truelift.report.quasi_figures import DRAW
 
     v = view(analysis)
     fan = next((f for f in analysis.figures if f.kind == "fan"), None)
@@ -165,6 +169,7 @@ def render_brief(analysis: Any) -> str:
         svg = DRAW["fan"](only)
     return _environment().get_template("report.html.j2").render(
         body_template="brief.html.j2", standalone=True, version=__version__, v=v, fan=svg,
+        kind=analysis.kind,
         title=f"truelift decision brief: {v['outcome']}")
 
 
@@ -177,5 +182,4 @@ def write_brief(analysis: Any, path: Any) -> Any:
     return p
 
 
-__all__ = ["html_context", "recommendation", "render_brief", "rich_summary", "scenario_rows", "view",
-           "write_brief"]
+__all__ = ["page", "recommendation", "render_brief", "scenario_rows", "view", "write_brief"]

@@ -137,50 +137,6 @@ def view(analysis: Any) -> dict[str, Any]:
     }
 
 
-def rich_summary(analysis: Any) -> Any:
-    """The rich renderable of a quasi-experiment (registered in ``terminal.RENDERERS``)."""
-    from rich.console import Group
-    from rich.text import Text
-
-    from truelift.report.terminal import _kv, _panel, _status, _table, _verdict_panel
-
-    v = view(analysis)
-    lvl = v["level"]
-    parts: list[Any] = [_verdict_panel(v, f"truelift {v['design']}: {v['title']} -> {v['outcome']}",
-                                       v["reasons"])]
-    parts.append(_panel(Text(v["identification"]), "What is estimated, and under which assumption",
-                        style="dim"))
-    est = _table(None, [("method", "left"), f"estimate [{lvl} CI]", "p", f"relative [{lvl} CI]",
-                        "counterfactual\nmean", "units\ntreated / control"],
-                 [[f"{e['method']}\n{e['estimand']}; se {e['se']} ({e['se_kind']})",
-                   f"{e['value']} {e['ci']}", e["pvalue"], f"{e['relative']} {e['relative_ci']}".strip(),
-                   e["baseline"], f"{e['n_treated']} / {e['n_control']}"] for e in v["estimates"]],
-                 compact=True)
-    parts.append(_panel(est, "Estimates"))
-    diag = _table(None, [("", "left"), ("check", "left"), "value", "threshold", ("what it means", "left")],
-                  [[_status(d["status"], d["label"]), d["name"], d["value"], d["threshold"], d["message"]]
-                   for d in v["diagnostics"]], compact=True)
-    parts.append(_panel(diag, "Diagnostics"))
-    for t in v["tables"]:
-        cols: list[str | tuple[str, str]] = [(c, "left") if i == 0 else c for i, c in enumerate(t["columns"])]
-        parts.append(_panel(_table(None, cols, t["rows"], compact=True, no_wrap=True), t["title"]))
-    if v["notes"]:
-        parts.append(_panel(Group(*[Text("• " + n) for n in v["notes"]]), "Notes", style="dim"))
-    parts.append(_panel(_kv(v["data"]), "Data"))
-    return Group(*parts)
-
-
-def html_context(analysis: Any) -> dict[str, Any]:
-    """The context of ``templates/quasi.html.j2`` (registered in ``html.KINDS``)."""
-    from truelift.report.quasi_figures import report_figures
-
-    v = view(analysis)
-    return {"v": v, "figures": report_figures(analysis),
-            "title": f"truelift {v['design']}: {v['title']} -> {v['outcome']}"}
-
-
-
-
 # ---------------------------------------------------------------------------------------- geo plan
 def geo_plan_view(plan: Any) -> dict[str, Any]:
     """Everything the fronts show of a :class:`~truelift.quasi.geo.GeoPlan`, as strings."""
@@ -217,48 +173,33 @@ def geo_plan_view(plan: Any) -> dict[str, Any]:
     }
 
 
-def geo_plan_summary(plan: Any) -> Any:
-    """The rich renderable of a geo plan (registered in ``terminal.RENDERERS``)."""
-    from rich.console import Group
-    from rich.text import Text
-
-    from truelift.report.terminal import _kv, _panel, _status, _table, _verdict_panel
-
-    v = geo_plan_view(plan)
-    title = f"truelift geo plan: {v['outcome']} by {v['region']}"
-    parts: list[Any] = [_verdict_panel(v, title, v["reasons"]), _panel(_kv(v["facts"]), "Design and power")]
-    if v["diagnostics"]:
-        cols: list[str | tuple[str, str]] = [("", "left"), ("check", "left"), "value",
-                                             ("what it means", "left")]
-        parts.append(_panel(_table(None, cols,
-                                   [[_status(d["status"], d["label"]), d["name"], d["value"], d["message"]]
-                                    for d in v["diagnostics"]], compact=True), "Diagnostics"))
-    a = v["assignment"]
-    parts.append(_panel(_table(None, [(c, "left") for c in a["columns"]], a["rows"], compact=True),
-                        a["title"]))
-    if v["notes"]:
-        parts.append(_panel(Group(*[Text("• " + n) for n in v["notes"]]), "Notes", style="dim"))
-    return Group(*parts)
-
-
-def geo_plan_context(plan: Any) -> dict[str, Any]:
-    """The context of ``templates/geo_plan.html.j2`` (registered in ``html.KINDS``)."""
-    from truelift.report.quasi_figures import report_figures
+def geo_plan_page(plan: Any, *, figures: bool = False) -> Any:
+    """The :class:`~truelift.report.page.Page` of a geo plan: the design and its power, the
+    diagnostics, the assignment of every region."""
+    from truelift.report.page import Facts, Page, Section
+    from truelift.report.views import diagnostics_section, drawn, reasons, status_of, table_section
 
     v = geo_plan_view(plan)
-    return {"v": v, "figures": report_figures(plan), "title": f"truelift geo plan: {v['outcome']}"}
+    status, label = status_of(plan.verdict)
+    sections = [Section.of("Design and power", Facts.of(v["facts"]), id="tl-design")]
+    if plan.diagnostics:
+        sections.append(diagnostics_section(list(plan.diagnostics), threshold=False,
+                                            title="Diagnostics"))
+    sections.append(table_section(plan.assignment))
+    return Page(kind=plan.kind, title=f"truelift geo plan: {v['outcome']} by {v['region']}",
+                status=status, status_label=label, headline=v["headline"],
+                sentences=tuple(v["sentences"]), reasons=reasons(list(plan.diagnostics)),
+                sections=tuple(sections), figures=drawn(plan) if figures else (),
+                notes=tuple(v["notes"]), data=tuple(v["data"]), provenance=tuple(v["provenance"]))
 
 
 __all__ = [
     "all_diagnostics",
     "column_label",
     "estimate_row",
-    "geo_plan_context",
-    "geo_plan_summary",
+    "geo_plan_page",
     "geo_plan_view",
-    "html_context",
     "reasons",
-    "rich_summary",
     "sentence",
     "table_view",
     "view",

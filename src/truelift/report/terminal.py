@@ -2,18 +2,16 @@
 
 ``renderable(analysis)`` returns a rich renderable (a ``Group`` of panels and tables);
 ``render_text(analysis)`` renders it to a plain string (no colour, 110 columns), which is what
-``str(analysis)`` shows. Each analysis kind has its own renderer in :data:`RENDERERS`, so later
-kinds (experiment readouts, DiD, ...) plug in without touching the others.
+``str(analysis)`` shows. There is one layout for every kind: :func:`page_renderable` renders the
+:class:`~truelift.report.page.Page` that :func:`truelift.report.views.page` builds, block by
+block, so a new analysis kind needs nothing here.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
-
-from truelift.report import experiment as exp_view
-from truelift.report import observational as obs_view
 
 STATUS_STYLE = {"ok": "bold green", "info": "bold blue", "warn": "bold yellow", "fail": "bold red"}
 WIDTH = 110
@@ -34,7 +32,9 @@ def _build_table(title: str | None, columns: Sequence[str | tuple[str, str]],
                   padding=(0, 1) if not compact else (0, 1, 0, 0), title_style="bold")
     for col in columns:
         name, justify = (col, "right") if isinstance(col, str) else col
-        table.add_column(name, justify=justify, no_wrap=no_wrap)  # type: ignore[arg-type]
+        # numbers (right-aligned) never wrap; text wraps unless the whole table is no_wrap
+        table.add_column(name, justify=justify,  # type: ignore[arg-type]
+                         no_wrap=no_wrap or justify != "left")
     for row in rows:
         table.add_row(*[Text(c) if isinstance(c, str) else c for c in row])
     return table
@@ -251,371 +251,116 @@ def _verdict_panel(v: Mapping[str, Any], title: str, reasons: Sequence[Mapping[s
     return _panel(Group(*body), title, style=STATUS_STYLE[v["status"]].split()[-1])
 
 
-def _observational(analysis: Any) -> Any:
-    from rich.console import Group
+TONE_STYLE = {"ok": "bold green", "info": "bold blue", "warn": "bold yellow", "fail": "bold red",
+              "better": "green", "worse": "red", "caution": "yellow", "alert": "bold red",
+              "strong": "bold", "dim": "dim",
+              "": ""}
+"""The rich style of every :class:`~truelift.report.page.Cell` tone."""
+
+
+def _text(t: Any, style: str = "") -> Any:
+    """A rich ``Text`` of a page's text (a string or a toned ``Cell``), never read as markup."""
     from rich.text import Text
 
-    v = obs_view.view(analysis)
-    parts: list[Any] = []
+    from truelift.report.page import Cell
 
-    # 1. Headline: the verdict and one sentence per outcome on the primary estimate.
-    parts.append(_verdict_panel(v, f"truelift observe: {v['treatment']} -> {', '.join(v['outcomes'])}"))
-
-    # 2. Naive vs causal, per outcome.
-    tables = []
-    for t in v["tables"]:
-        rows = []
-        for r in t["rows"]:
-            name = ("naive" if r["naive"] else r["method"]) + (" *" if r["primary"] else "")
-            if r["naive"]:
-                name = Text(name, style="dim")
-            rows.append([name, "—" if r["naive"] else r["estimand"], r["control_mean"],
-                         r["treated_mean"],
-                         f"{r['lift_bare']} {r['lift_ci_bare']}",
-                         f"{r['relative']} {r['relative_ci']}",
-                         r["pvalue"], f"{r['n_treated']} / {r['n_control']}"])
-        tables.append(_table(
-            f"{t['outcome']}" + (" (0/1 outcome: means in %, lift in percentage points)"
-                                 if t["binary"] else ""),
-            [("method", "left"), ("estimand", "left"), "control", "treated",
-             f"lift [{v['level']} CI]", f"relative [{v['level']} CI]", "p", "n T / C"],
-            rows, compact=True, no_wrap=True))
-    parts.append(_panel(Group(*tables), "Naive vs causal: means by arm, lift, relative lift "
-                                        "(naive = unadjusted difference; * = primary)"))
-
-    # 3. Reasons behind the verdict.
-    if v["reasons"]:
-        body = _table(None, [("", "left"), ("reason", "left")],
-                      [[_status(r["status"], r["label"]), r["message"]] for r in v["reasons"]])
-    else:
-        body = Text("Every diagnostic is within its threshold.")
-    counts = v["n_diagnostics"]
-    parts.append(_panel(body, f"Why: {counts['fail']} fail, {counts['warn']} warn, {counts['info']} info, "
-                              f"{counts['ok']} ok"))
-
-    # 4. Overlap, and the nuisance models chosen.
-    parts.append(_panel(_kv(v["overlap"]), "Overlap of the propensity score"))
-    if v.get("nuisance"):
-        parts.append(_panel(_table(None, [("model of", "left"), ("chosen", "left"),
-                                          ("out-of-fold loss of every candidate", "left"),
-                                          "constant"],
-                                   [[r["target"], r["chosen"],
-                                     f"{r['loss_name']}: {r['candidates_text']}", r["constant"]]
-                                    for r in v["nuisance"]]), "Nuisance models (chosen by out-of-fold loss)"))
-
-    # 5. Balance summary.
-    parts.append(_panel(_table(None, [("adjustment", "left"), "max |SMD| before",
-                                      "max |SMD| after", ("", "left"),
-                                      ("covariates still above 0.1", "left")],
-                               [[b["method"], b["max_before"], b["max_after"],
-                                 _status(b["status"], b["label"]), b["remaining_text"]]
-                                for b in v["balance_summary"]]), "Covariate balance"))
-
-    # 6. Sensitivity.
-    sens: list[Any] = []
-    if v["evalues"]:
-        sens.append(_table("E-values (VanderWeele & Ding 2017)",
-                           [("outcome", "left"), ("method", "left"), "risk ratio",
-                            "E-value", "E-value of CI", ("", "left")],
-                           [[e["outcome"], e["method"], e["risk_ratio"], e["evalue"],
-                             e["evalue_ci"], _status(e["status"], e["label"])]
-                            for e in v["evalues"]]))
-    if v["rosenbaum"]:
-        sens.append(_table("Rosenbaum bounds (matched pairs)",
-                           [("outcome", "left"), ("pairs", "left"), ("test", "left"), "Γ*",
-                            ("", "left"), ("reading", "left")],
-                           [[r["outcome"], r["pairs"], r["test"], r["gamma_star"],
-                             _status(r["status"], r["label"]), r["message"]]
-                            for r in v["rosenbaum"]]))
-    else:
-        sens.append(Text("Rosenbaum bounds: not computed (they need the matched design; "
-                         "include method 'match').", style="dim"))
-    parts.append(_panel(Group(*sens), "Sensitivity to hidden confounding"))
-
-    # 7. Refutations.
-    if v["refutations"]:
-        parts.append(_panel(_table(None, [("test", "left"), ("outcome", "left"), "estimate",
-                                          "after test", "p", ("", "left")],
-                                   [[r["test"], r["outcome"], r["original"], r["new_value"],
-                                     r["pvalue"], _status(r["status"], r["label"])]
-                                    for r in v["refutations"]]), "Refutation tests"))
-
-    # 8. Projections.
-    if v["projections"]:
-        p0 = v["projections"][0]
-        parts.append(_panel(_table(
-            None, [("outcome", "left"), f"per customer [{p0['level']} CI]", "customers",
-                   "rollout", "reached", f"total [{p0['level']} CI]"],
-            [[p["outcome"], f"{p['per_customer']} {p['per_customer_ci']}", p["customers"],
-              p["rollout"], p["reached"], f"{p['total']} {p['total_ci']}"]
-             for p in v["projections"]],
-            caption=p0["note"]), "Rollout projection"))
-
-    # 9. Data.
-    parts.append(_panel(_kv(v["data"]), "Data", style="dim"))
-    return Group(*parts)
+    if isinstance(t, Cell):
+        return Text(t.text, style=TONE_STYLE.get(t.tone, ""))
+    return Text(str(t), style=style)
 
 
-def _metric(row: dict[str, Any]) -> str:
-    """A metric's name, with "(pp)" when its lifts are in percentage points."""
-    return row["metric"] + (" (pp)" if row.get("binary") else "")
-
-
-def _readout(readout: Any) -> Any:
-    from rich.console import Group
+def _line(line: Any, style: str = "") -> Any:
     from rich.text import Text
 
-    v = exp_view.readout_view(readout)
-    parts: list[Any] = []
-    dim = Text("—", style="dim")
-
-    # 1. Verdict: status, headline, one sentence per primary lift, and the reasons.
-    parts.append(_verdict_panel(v, f"truelift readout: {v['variant_column']} "
-                                f"({', '.join([v['control'], *v['variants']])}) -> "
-                                f"{', '.join(v['primary'])}", v["reasons"]))
-
-    # 2. Arms and the sample-ratio check.
-    srm = v["srm"]
-    line = Text(f"Sample-ratio check: chi-square {srm['chi2']} on {srm['df']} df, {srm['p_equals']} "
-                f"(a mismatch below {srm['threshold']})  ")
-    line.append_text(_status(srm["status"], srm["label"]))
-    parts.append(_panel(Group(_table(
-        None, [("arm", "left"), ("", "left"), "users", "planned share", "observed share"],
-        [[a["arm"], a["role"], a["users"], a["planned"], a["observed"]] for a in v["arms"]]), line),
-        f"Arms: {srm['total']} users"))
-
-    # 3. Lifts per metric role: the effect, then the evidence.
-    mark = {"raw": "p", "holm": "p Holm", "bh": "p BH"}[v["decision"]]
-    lvl = v["level"]
-    for t in v["tables"]:
-        effect = _table(None, [("metric", "left"), ("variant", "left"), "control", "variant",
-                               f"lift [{lvl} CI]", f"relative [{lvl} CI]"],
-                        [[_metric(r), r["variant"], r["control_value"], r["variant_value"],
-                          f"{r['lift_bare']} {r['lift_ci_bare']}", f"{r['relative']} {r['relative_ci']}"]
-                         for r in t["rows"]], compact=True, no_wrap=True)
-        cols: list[str | tuple[str, str]] = [("metric", "left"), ("variant", "left")]
-        cols += [c + " *" if c == mark else c for c in ("p", "p Holm", "p BH")]
-        cols.append(("signif-\nicant", "center"))
-        if t["cuped"]:
-            cols.append("CUPED\nvar. cut")
-        if t["always_valid"]:
-            cols += [f"always-valid\n{lvl} CI", "always-\nvalid p"]
-        rows = []
-        for r in t["rows"]:
-            style = {"better": "green", "worse": "red"}.get(r["direction"], "")
-            row = [_metric(r), r["variant"], r["pvalue"], r["pvalue_holm"], r["pvalue_bh"],
-                   Text(r["sig_mark"], style=style)]
-            if t["cuped"]:
-                row.append(r["variance_reduction"])
-            if t["always_valid"]:
-                row += [r["av_ci_bare"], r["av_pvalue"]]
-            rows.append(row)
-        note = f"* decides significance at alpha = {v['alpha']}: {v['correction_label']} over {t['family']}"
-        if v["adjusts_always_valid"]:
-            note += "; Holm and BH adjust the always-valid p-values"
-        evidence = _table(None, cols, rows, compact=True, no_wrap=True)
-        parts.append(_panel(Group(effect, evidence, Text(note, style="dim")),
-                            f"{t['title']}: means by arm, lift, relative lift (0/1 metrics: % and pp)"))
-
-    # 4. Bayesian readout.
-    if v["bayes"]:
-        rows = []
-        for b in v["bayes"]:
-            binary = " (pp)" if b["binary"] else ""
-            for i, r in enumerate(b["rows"]):
-                rows.append([b["metric"] + binary if i == 0 else "", r["arm"], r["mean"], r["prob_better"],
-                             r["prob_best"], r["expected_loss_bare"],
-                             dim if r["control"] else f"{r['lift_bare']} {r['lift_ci_bare']}"])
-        b0 = v["bayes"][0]
-        models = "; ".join(f"{m}: {', '.join(b['metric'] for b in v['bayes'] if b['model'] == m)}"
-                           for m in dict.fromkeys(b["model"] for b in v["bayes"]))
-        parts.append(_panel(Group(_table(
-            None, [("metric", "left"), ("arm", "left"), "posterior\nmean", "P(better than\ncontrol)",
-                   "P(best)", "expected\nloss", f"lift\n[{b0['level']} credible]"],
-            rows, compact=True, no_wrap=True),
-            Text("Expected loss: what shipping the arm gives up, on average, against the best arm. "
-                 f"Models: {models}.", style="dim")), "Bayesian readout"))
-    elif not v["bayes_notes"]:
-        parts.append(Text("Bayesian readout: not computed (bayes=False).", style="dim"))
-    for note in v["bayes_notes"]:
-        parts.append(Text(f"Bayesian readout of {note}.", style="dim"))
-
-    # 5. Segments.
-    for s in v["segments"]:
-        seg = [_table(None, [("level", "left"), ("metric", "left"), ("variant", "left"), "control",
-                             "variant", f"lift [{lvl} CI]", "relative", "p Holm",
-                             ("signif-\nicant", "center")],
-                      [[r["level"], _metric(r), r["variant"], r["control_value"], r["variant_value"],
-                        f"{r['lift_bare']} {r['lift_ci_bare']}", r["relative"], r["pvalue_holm"],
-                        r["sig_mark"]] for r in s["rows"]], compact=True, no_wrap=True)]
-        if s["heterogeneity"]:
-            seg.append(_table(None, [("metric", "left"), ("variant", "left"), "Cochran Q", "df",
-                                     "heterogeneity p", ("Simpson's paradox", "left")],
-                              [[h["metric"], h["variant"], h["q"], h["df"], h["pvalue"],
-                                Text(h["simpson_text"], style="bold red" if h["simpson"] else "")]
-                               for h in s["heterogeneity"]], compact=True))
-        sp = s["split"]
-        line = Text(f"Split of users by {s['column']}: chi-square {sp['chi2']} on {sp['df']} df, "
-                    f"{sp['p_equals']}  ")
-        line.append_text(_status(sp["status"], sp["label"]))
-        seg.append(line)
-        if s["capped"]:
-            seg.insert(0, Text(s["capped"], style="dim"))
-        seg += [Text("skipped: " + k, style="dim") for k in s["skipped"]]
-        if s["skipped_more"]:
-            seg.append(Text(s["skipped_more"], style="dim"))
-        levels = ", ".join(f"{lv} ({n})" for lv, n in s["levels"]) + " users" + (
-            f"; {s['levels_more']}" if s["levels_more"] else "")
-        parts.append(_panel(Group(*seg), f"Segments by {s['column']}: {levels}"))
-
-    # 6. Funnel.
-    for f in v["funnel"]:
-        parts.append(_panel(Group(_table(
-            None, [("stage", "left"), "reach\ncontrol", "reach\nvariant", f"reach lift, pp\n[{lvl} CI]",
-                   "step conv.\ncontrol", "step conv.\nvariant", f"step lift, pp\n[{lvl} CI]"],
-            [[r["stage"], r["reach"]["control_value"], r["reach"]["variant_value"],
-              f"{r['reach']['lift_bare']} {r['reach']['lift_ci_bare']}",
-              r["step"]["control_value"], r["step"]["variant_value"],
-              f"{r['step']['lift_bare']} {r['step']['lift_ci_bare']}"] for r in f["rows"]],
-            compact=True, no_wrap=True),
-            Text("Reach: share of all users who got to the stage. Step conversion: share of the users "
-                 "at the previous stage who went on.", style="dim")),
-            f"Funnel: {f['variant']} vs {f['control']}"))
-
-    # 7. Over time.
-    sq = v["sequential"]
-    if sq is not None:
-        seq: list[Any] = [_kv([("inference", sq["method_label"]), ("looks at", sq["time"]),
-                               ("planned users (horizon)", sq["horizon"])])]
-        av = not sq["group_sequential_design"]  # a group-sequential design decides by its boundaries
-        seq.append(_table(None, [("metric", "left"), ("variant", "left"), "looks", "users", "latest\nlift",
-                                 f"naive\n[{lvl} CI]", "naive\np",
-                                 *(["always-valid\nCS", "always-\nvalid p"] if av else [])],
-                          [[_metric(p), p["variant"], p["looks"], p["n"], p["estimate_bare"], p["ci_bare"],
-                            p["pvalue"], *([p["cs_bare"], p["pvalue_av"]] if av else [])]
-                           for p in sq["paths"]], compact=True, no_wrap=True))
-        if sq["group_sequential"]:
-            seq.append(_table(None, [("metric", "left"), ("variant", "left"), "looks",
-                                     "information\nfraction", "z", "|z|\nboundary", ("crossed", "left"),
-                                     f"repeated\n{lvl} CI"],
-                              [[_metric(g), g["variant"], g["looks"], g["fraction"], g["z"], g["boundary"],
-                                Text(g["crossed_text"], style="bold" if g["crossed"] else ""),
-                                g["rci_bare"]] for g in sq["group_sequential"]],
-                              compact=True, no_wrap=True))
-        parts.append(_panel(Group(*seq), "Over time: the cumulative lift at the latest look"))
-    else:
-        parts.append(Text("Over time: no enrolment time given (time=), so no cumulative path.",
-                          style="dim"))
-
-    # 8. Data.
-    parts.append(_panel(_kv(v["data"] + [("source", readout.provenance.source)]), "Data", style="dim"))
-    return Group(*parts)
+    if isinstance(line, tuple):
+        out = Text(style=style)
+        for piece in line:
+            out.append_text(_text(piece))
+        return out
+    return _text(line, style)
 
 
-def _plan(plan: Any) -> Any:
+def _block(block: Any) -> Any:
+    """One block of a page section as a rich renderable."""
     from rich.console import Group
+
+    from truelift.report.page import Cell, Facts, Grid, Prose
+
+    if isinstance(block, Grid):
+        cols = [(c.label, c.align) for c in block.columns]
+        rows = [[_text(c) for c in r] for r in block.rows]
+        table = _table(block.title, cols, rows, caption=block.caption, compact=True,
+                       no_wrap=not block.wrap)
+        if block.narrow == "pairs" and len(rows) == 1:
+            pairs = [(" ".join(c.label.split()), cell.text if isinstance(cell, Cell) else cell)
+                     for c, cell in zip(block.columns, block.rows[0], strict=True)]
+            return _Fit(table, _kv(pairs))
+        return table
+    if isinstance(block, Facts):
+        return _kv(block.rows)
+    if isinstance(block, Prose):
+        style = "dim" if block.dim else ""
+        if not block.bullets:
+            return Group(*[_line(line, style) for line in block.lines])
+        from rich.table import Table
+
+        grid = Table.grid(padding=(0, 1))   # a hanging indent: wrapped lines align after "•"
+        grid.add_column(no_wrap=True, style=style)
+        grid.add_column(overflow="fold")
+        for line in block.lines:
+            grid.add_row("•", _line(line, style))
+        return grid
+    raise TypeError(f"not a page block: {block!r}")
+
+
+def _verdict(page: Any) -> Any:
+    """The first panel of every summary: status, headline, one sentence per finding, the reasons."""
+    from rich.console import Group
+    from rich.table import Table
     from rich.text import Text
 
-    v = exp_view.plan_view(plan)
-    r = v["row"]
-    title = f"truelift plan: solved for {v['solved_label']}"
-    if v["status"]:
-        parts: list[Any] = [_verdict_panel(
-            {"status": v["status"], "status_label": v["status_label"],
-             "headline": v["verdict_headline"], "sentences": [v["headline"]]}, title, v["reasons"])]
-    else:
-        parts = [_panel(Text(v["headline"]), title)]
-    cols: list[str | tuple[str, str]] = [("metric", "left"), "baseline", "MDE", "MDE relative",
-                                         "alpha / comparison", "power", "n per arm", "total",
-                                         "duration"]
-    row = [r["metric"], r["baseline"], r["mde"], r["mde_relative"], r["alpha_per_comparison"], r["power"],
-           r["n_per_arm"], r["n_total"], r["duration"]]
-    names = [c if isinstance(c, str) else c[0] for c in cols]
-    body: list[Any] = [_Fit(_table(None, cols, [row], compact=True, no_wrap=True),
-                            _kv(list(zip(names, row, strict=True))))]
-    facts = [("test", f"{r['sided']}, alpha = {r['alpha']}, {v['variants']}, {v['correction']}"),
-             ("arms", ", ".join(f"{a['arm']} {a['share']} ({a['n']})" for a in v["arms"]))]
-    if r["sd"] != "—":
-        facts.append(("standard deviation", r["sd"]))
-    if r["variance_reduction"] != "—":
-        facts.append(("variance reduction (CUPED)", r["variance_reduction"]))
-    if r["power_target"] != "—":
-        facts.append(("power target", r["power_target"]))
-    if len(v["power_per_variant"]) > 1:
-        facts.append(("power per variant", ", ".join(v["power_per_variant"])))
-    body.append(_kv(facts))
-    parts.append(_panel(Group(*body), "Plan"))
-    s = v["sequential"]
-    if s is not None:
-        seq: list[Any] = [_kv([
-            ("design", f"{s['label']}, {s['looks']} looks"),
-            ("maximum users", f"{s['max_n']} (fixed horizon: {s['fixed_n']}; inflation {s['inflation']})"),
-            ("expected users, no effect", f"{s['expected_h0']}{s['expected_days_h0']}"),
-            ("expected users, planned effect", f"{s['expected_h1']}{s['expected_days_h1']}"),
-            ("final critical |z|", s["z_final"]),
-            *([("mixing variance tau2 (pass to the readout)", s["tau2"])] if s["tau2"] != "—" else []),
-        ])]
-        if s["boundaries"]:
-            seq.append(_table(None, ["information", "|z| boundary", "nominal p"],
-                              [list(b) for b in s["boundaries"]], compact=True))
-        parts.append(_panel(Group(*seq), "Sequential design"))
-    if v["notes"]:
-        parts.append(_panel(Group(*[Text("• " + n) for n in v["notes"]]), "Notes", style="dim"))
-    return Group(*parts)
+    body: list[Any] = []
+    if page.status is not None:
+        head = Text()
+        head.append(f" {page.status_label} ", style=STATUS_STYLE[page.status] + " reverse")
+        head.append("  " + page.headline)
+        body.append(head)
+    elif page.headline:
+        body.append(Text(page.headline))
+    if page.subtitle:
+        body.append(Text(page.subtitle, style="dim"))
+    if page.sentences:
+        from truelift.report.page import Prose
+
+        body += [Text(""), _block(Prose(tuple(page.sentences), bullets=True))]
+    if page.reasons:
+        body += [Text(""), Text(page.reasons_title, style="bold")]
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(no_wrap=True)
+        grid.add_column(overflow="fold")
+        for r in page.reasons:
+            grid.add_row(_status(r.status, r.label), Text(r.message))
+        body.append(grid)
+    style = STATUS_STYLE[page.status].split()[-1] if page.status is not None else "cyan"
+    return _panel(Group(*body), page.title, style=style)
 
 
-def _factorial(result: Any) -> Any:
+def page_renderable(page: Any) -> Any:
+    """A :class:`~truelift.report.page.Page` as one rich renderable: the verdict, every section
+    (the HTML-only ones aside), the notes and the data. The one terminal layout of every kind."""
     from rich.console import Group
-    from rich.text import Text
 
-    v = exp_view.factorial_view(result)
-    head: list[Any] = [Text.assemble(_status(v["status"], v["status_label"]), "  " + v["headline"])]
-    head += [Text("• " + r["message"]) for r in v["reasons"]]
-    parts: list[Any] = [_panel(Group(*head), f"truelift factorial: {v['factors']}")]
-    cell_rows = [[c["metric"], c["levels"], c["users"], c["value"], c["se"]] for c in v["cells"]]
-    parts.append(_panel(_table(None, [("metric", "left"), ("cell", "left"), "users", "value", "se"],
-                               cell_rows, compact=True), "Cells"))
-    rows = [[e["metric"], e["term"], e["contrast"], e["value"], e["ci"], e["p"], e["p_holm"],
-             "✓" if e["significant"] else ""] for e in v["effects"]]
-    parts.append(_panel(Group(_table(None, [("metric", "left"), ("effect", "left"), ("contrast", "left"),
-                                             "estimate", f"[{v['level']} CI]", "p", "p Holm", "signif."],
-                                     rows, compact=True),
-                              Text(f"Main effects average over the other factor's levels; Holm over the "
-                                   f"effects of each metric. Split over cells: {v['srm']}.", style="dim")),
-                        "Main effects and interactions"))
-    parts.append(_panel(_kv(v["data"]), "Data"))
+    parts: list[Any] = [_verdict(page)]
+    for s in page.sections:
+        if s.where == "all":
+            parts.append(_panel(Group(*[_block(b) for b in s.blocks]), s.title, style=s.style))
+    if page.notes:
+        from truelift.report.page import Prose
+
+        parts.append(_panel(_block(Prose(tuple(page.notes), bullets=True)), "Notes", style="dim"))
+    if page.data:
+        parts.append(_panel(_kv(page.data), "Data", style="dim"))
     return Group(*parts)
-
-
-def _uplift(analysis: Any) -> Any:
-    from truelift.report.uplift import rich_summary
-
-    return rich_summary(analysis)
-
-
-def _quasi(analysis: Any) -> Any:
-    from truelift.report.quasi import rich_summary
-
-    return rich_summary(analysis)
-
-
-def _project(analysis: Any) -> Any:
-    from truelift.report.project import rich_summary
-
-    return rich_summary(analysis)
-
-
-def _geo_plan(plan: Any) -> Any:
-    from truelift.report.quasi import geo_plan_summary
-
-    return geo_plan_summary(plan)
-
-
-RENDERERS: dict[str, Callable[[Any], Any]] = {"observational": _observational, "readout": _readout,
-                                              "plan": _plan, "factorial": _factorial, "uplift": _uplift,
-                                              "quasi": _quasi, "impact": _quasi,
-                                              "geo_plan": _geo_plan, "project": _project}
-"""Analysis kind -> function returning its rich renderable."""
 
 
 _CONTROL = {c: None for c in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0),
@@ -656,12 +401,9 @@ class _Sanitized:
 def renderable(analysis: Any) -> Any:
     """A rich renderable summary of ``analysis`` (dispatched on ``analysis.kind``), with every
     control character of the user's labels removed."""
-    kind = getattr(analysis, "kind", None)
-    try:
-        render = RENDERERS[kind]
-    except KeyError:
-        raise TypeError(f"no terminal renderer for analysis kind {kind!r}") from None
-    return _Sanitized(render(analysis))
+    from truelift.report.views import page
+
+    return _Sanitized(page_renderable(page(analysis)))
 
 
 def compact_renderable(analysis: Any) -> Any:

@@ -371,86 +371,76 @@ def _unit_note(binary: bool) -> str:
     return " (0/1 outcome: effects in percentage points)" if binary else " (effects in outcome units)"
 
 
-def rich_summary(analysis: Any) -> Any:
-    """The rich renderable of an uplift analysis (registered in ``terminal.RENDERERS``)."""
-    from rich.console import Group
-    from rich.text import Text
-
-    from truelift.report.terminal import _kv, _panel, _status, _table, _verdict_panel
+def page(analysis: Any, *, figures: bool = False) -> Any:
+    """The :class:`~truelift.report.page.Page` of an uplift analysis: per outcome the average
+    effect, the targeting quality, the customer groups, segments and drivers; the targeting
+    policy; the best arm per customer; every diagnostic."""
+    from truelift.report.page import Cell, Facts, Grid, Page, Prose, Reason, Section
+    from truelift.report.views import drawn
 
     v = view(analysis)
     several = v["several"]
     lvl = v["level"]
-    parts: list[Any] = []
-
-    # 1. Verdict: status, headline, one sentence per arm and outcome, the policy, the reasons.
-    parts.append(_verdict_panel(v, f"truelift uplift: {v['treatment']} ({v['control']} vs "
-                                f"{', '.join(v['arms'])}) -> {', '.join(v['outcome_names'])}", v["reasons"]))
-    parts.append(Text(f"{v['learner']} on {v['base']}, {v['folds']}-fold cross-fitting, {v['design']} "
-                      f"design, propensity {v['propensity']}; {lvl} intervals. Qini, AUUC, BLP and "
-                      "calibration use held-out scores only.", style="dim"))
-
-    # 2. Per outcome: effect, targeting quality, groups, segments, drivers.
+    sections: list[Any] = []
     for o in v["outcomes"]:
         b = o["binary"]
-        arm_col: list[str | tuple[str, str]] = [("arm", "left")]
-        effect = _table("Average effect (AIPW)", [*arm_col, f"ATE [{lvl} CI]", f"relative [{lvl} CI]", "p",
-                                                  "learner\naverage"],
-                        [[a["arm"], f"{a['ate_bare']} {a['ate_ci_bare']}",
-                          f"{a['relative']} {a['relative_ci']}", a["pvalue"], a["learner_ate_bare"]]
-                         for a in o["arms"]], compact=True, no_wrap=True)
+        arm_col: list[Any] = [("arm", "left")]
+        items: list[Any] = [Grid.of(
+            [*arm_col, f"ATE [{lvl} CI]", f"relative [{lvl} CI]", "p", "learner\naverage"],
+            [[a["arm"], f"{a['ate_bare']} {a['ate_ci_bare']}", f"{a['relative']} {a['relative_ci']}",
+              a["pvalue"], a["learner_ate_bare"]] for a in o["arms"]],
+            title="Average effect (AIPW)", wrap=False)]
         top_cols = [f"uplift\n{lab}" for lab in o["arms"][0]["top_shown_labels"]]
-        quality = _table("Targeting quality (held-out)",
-                         [*arm_col, "Qini\ncoef.", "AUUC", f"BLP slope\n[{lvl} CI]", "BLP p", "calib.\nslope",
-                          *top_cols],
-                         [[a["arm"], a["qini"], a["auuc"], f"{a['blp_slope']} {a['blp_slope_ci']}",
-                           a["blp_p"], a["calibration_slope"], *(t["uplift_bare"] for t in a["top_shown"])]
-                          for a in o["arms"]], compact=True, no_wrap=True)
-        items: list[Any] = [effect, quality,
-                            Text("BLP slope: 1 when the scores rank customers by their true effect, 0 when "
-                                 "they carry no information; Qini and AUUC: 0 random, 1 best possible.",
-                                 style="dim")]
+        items.append(Grid.of(
+            [*arm_col, "Qini\ncoef.", "AUUC", f"BLP slope\n[{lvl} CI]", "BLP p", "calib.\nslope", *top_cols],
+            [[a["arm"], a["qini"], a["auuc"], f"{a['blp_slope']} {a['blp_slope_ci']}", a["blp_p"],
+              a["calibration_slope"], *(t["uplift_bare"] for t in a["top_shown"])] for a in o["arms"]],
+            title="Targeting quality (held-out)", wrap=False))
+        items.append(Prose.of("BLP slope: 1 when the scores rank customers by their true effect, 0 when "
+                              "they carry no information; Qini and AUUC: 0 random, 1 best possible.",
+                              dim=True))
         rows = []
         for g in o["groups"]:
             for i, r in enumerate(g["rows"]):
                 rows.append([*([g["arm"] if i == 0 else ""] if several else []), r["name"], r["n"],
                              r["share"], r["predicted_bare"],
-                             Text(fmt.MISSING, style="dim") if r["empty"]
+                             Cell(fmt.MISSING, "dim") if r["empty"]
                              else f"{r['observed_bare']} {r['observed_ci_bare']}"])
-        items.append(_table("Customer groups", [*([("arm", "left")] if several else []), ("group", "left"),
-                                                "customers", "share", "predicted", f"observed [{lvl} CI]"],
-                            rows, compact=True, no_wrap=True))
-        items += [Text(f"{g['arm']}: {g['rule']}" if several else g["rule"], style="dim")
-                  for g in o["groups"]]
-        for s in o["subgroups"]:
-            title = f"Segments by {s['column']}" + (f" ({s['arm']})" if several else "")
-            items.append(_table(title, [("segment", "left"), "customers", f"estimate [{lvl} CI]", "p Holm",
-                                        f"shrunk [{lvl} CI]"],
-                                [[r["segment"], r["n"], f"{r['estimate_bare']} {r['ci_bare']}",
-                                  r["pvalue_holm"], f"{r['shrunk_bare']} {r['shrunk_ci_bare']}"]
-                                 for r in s["rows"]],
-                                compact=True, no_wrap=True))
-            note = (f"Cochran Q {s['q']} on {s['q_df']} df, {s['q_p_equals']}; I² {s['i2']}. Shrunk: "
+        items.append(Grid.of([*([("arm", "left")] if several else []), ("group", "left"), "customers",
+                              "share", "predicted", f"observed [{lvl} CI]"], rows,
+                             title="Customer groups", wrap=False))
+        items.append(Prose.of(*[f"{g['arm']}: {g['rule']}" if several else g["rule"] for g in o["groups"]],
+                              dim=True))
+        for sg in o["subgroups"]:
+            title = f"Segments by {sg['column']}" + (f" ({sg['arm']})" if several else "")
+            items.append(Grid.of(
+                [("segment", "left"), "customers", f"estimate [{lvl} CI]", "p Holm", f"shrunk [{lvl} CI]"],
+                [[r["segment"], r["n"], f"{r['estimate_bare']} {r['ci_bare']}", r["pvalue_holm"],
+                  f"{r['shrunk_bare']} {r['shrunk_ci_bare']}"] for r in sg["rows"]],
+                title=title, wrap=False))
+            note = (f"Cochran Q {sg['q']} on {sg['q_df']} df, {sg['q_p_equals']}; I² {sg['i2']}. Shrunk: "
                     "empirical-Bayes estimate pulled toward the mean of the segments.")
-            if s["dropped"]:
-                note += " Too small to estimate: " + ", ".join(f"{k} ({n})" for k, n in s["dropped"]) + "."
-            items.append(Text(note, style="dim"))
+            if sg["dropped"]:
+                note += " Too small to estimate: " + ", ".join(f"{k} ({n})" for k, n in sg["dropped"]) + "."
+            items.append(Prose.of(note, dim=True))
         for d in o["drivers"]:
             who = f"{d['arm']}: " if several else ""
             top = ", ".join(f"{i['covariate']} {i['importance']}" for i in d["importance"][:DRIVERS])
-            items.append(Text(f"{who}top drivers (share of the predicted effect's variance): "
-                              f"{top or fmt.MISSING}"))
             spread = ", ".join(f"{k} {q}" for k, q in d["quantiles"])
-            items.append(Text(f"{who}predicted effect: {spread}; {d['share_negative']} below zero",
-                              style="dim"))
+            items.append(Prose.of(f"{who}top drivers (share of the predicted effect's variance): "
+                                  f"{top or fmt.MISSING}"))
+            items.append(Prose.of(f"{who}predicted effect: {spread}; {d['share_negative']} below zero",
+                                  dim=True))
         excl = [a for a in o["arms"] if a["interval_above"] is not None]
-        for a in excl:
-            items.append(Text(f"{a['arm']}: the forest's interval lies above zero for {a['interval_above']} "
-                              f"and below zero for {a['interval_below']} of customers.", style="dim"))
-        parts.append(_panel(Group(*items), f"{o['outcome']}{_unit_note(b)}"))
+        if excl:
+            items.append(Prose.of(*[f"{a['arm']}: the forest's interval lies above zero for "
+                                    f"{a['interval_above']} and below zero for {a['interval_below']} of "
+                                    "customers." for a in excl], dim=True))
+        sections.append(Section.of(f"{o['outcome']}{_unit_note(b)}", *items,
+                                   id=f"tl-outcome-{o['outcome']}"))
 
-    # 3. The targeting policy.
     p = v["policy"]
+    notes: list[str] = []
     if p is not None:
         facts = [("rule", p["rule"]),
                  ("customers targeted", f"{p['n_targeted']} of {p['n']} ({p['share_targeted']})"
@@ -464,45 +454,41 @@ def rich_summary(analysis: Any) -> Any:
         facts += p["budget"]
         if p["binding"]:
             facts.append(("budget", p["binding"]))
-        values = _table(None, [("comparison", "left"), f"profit per customer [{lvl} CI]", "p", "total"],
-                        [[Text(r["label"], style="bold" if r["main"] else ""), f"{r['value']} {r['ci']}",
-                          r["pvalue"], r["total"]] for r in p["comparisons"]], compact=True)
-        parts.append(_panel(Group(_kv(facts), values,
-                                  Text("Doubly robust values, in the units of value and cost; total = over "
-                                       "all customers of the data.", style="dim")),
-                            f"Targeting policy on {p['outcome']}"))
+        values = Grid.of([("comparison", "left"), f"profit per customer [{lvl} CI]", "p", "total"],
+                         [[Cell(r["label"], "strong" if r["main"] else ""), f"{r['value']} {r['ci']}",
+                           r["pvalue"], r["total"]] for r in p["comparisons"]])
+        sections.append(Section.of(f"Targeting policy on {p['outcome']}", Facts.of(facts), values,
+                                   Prose.of("Doubly robust values, in the units of value and cost; total = "
+                                            "over all customers of the data.", dim=True),
+                                   id="tl-policy"))
     else:
-        parts.append(Text("Targeting policy: not built (give value= and cost= for a profit-based rule).",
-                          style="dim"))
-
-    # 4. Best arm per customer.
+        notes.append("Targeting policy: not built (give value= and cost= for a profit-based rule).")
     if v["best_arm"]:
-        parts.append(_panel(_table(None, [("outcome", "left"), ("best arm", "left"), "customers", "share"],
-                                   [[b["outcome"] if i == 0 else "",
-                                     r["arm"] + (" (no arm helps)" if r["control"] else ""), r["n"],
-                                     r["share"]]
-                                    for b in v["best_arm"] for i, r in enumerate(b["rows"])], compact=True),
-                            "Best arm per customer (largest predicted effect)"))
-
-    # 5. Diagnostics and data.
+        sections.append(Section.of("Best arm per customer (largest predicted effect)", Grid.of(
+            [("outcome", "left"), ("best arm", "left"), "customers", "share"],
+            [[ba["outcome"] if i == 0 else "", r["arm"] + (" (no arm helps)" if r["control"] else ""),
+              r["n"], r["share"]] for ba in v["best_arm"] for i, r in enumerate(ba["rows"])]),
+            id="tl-best-arm"))
     counts = v["n_diagnostics"]
-    parts.append(_panel(_table(None, [("", "left"), ("check", "left"), ("message", "left")],
-                               [[_status(d["status"], d["label"]), d["name"], d["message"]]
-                                for d in v["diagnostics"]]),
-                        f"Diagnostics: {counts['fail']} fail, {counts['warn']} warn, "
-                        f"{counts['info']} info, {counts['ok']} ok"))
-    parts.append(_panel(_kv(v["data"]), "Data", style="dim"))
-    return Group(*parts)
+    sections.append(Section.of(
+        f"Diagnostics: {counts['fail']} fail, {counts['warn']} warn, {counts['info']} info, "
+        f"{counts['ok']} ok",
+        Grid.of([("", "left"), ("check", "left"), ("message", "left")],
+                [[Cell(d["label"], d["status"]), d["name"], d["message"]]  # type: ignore[arg-type]
+                 for d in v["diagnostics"]]), id="tl-diagnostics"))
+    subtitle = (f"{v['learner']} on {v['base']}, {v['folds']}-fold cross-fitting, {v['design']} design, "
+                f"propensity {v['propensity']}; {lvl} intervals. Qini, AUUC, BLP and calibration use "
+                "held-out scores only.")
+    return Page(
+        kind=analysis.kind,
+        title=(f"truelift uplift: {v['treatment']} ({v['control']} vs {', '.join(v['arms'])}) -> "
+               f"{', '.join(v['outcome_names'])}"),
+        subtitle=subtitle, status=v["status"], status_label=v["status_label"], headline=v["headline"],
+        sentences=tuple(v["sentences"]),
+        reasons=tuple(Reason(r["status"], r["label"], r["message"]) for r in v["reasons"]),
+        sections=tuple(sections), figures=drawn(analysis) if figures else (), notes=tuple(notes),
+        data=tuple(v["data"]), provenance=tuple(v["provenance"]))
 
 
-def html_context(analysis: Any) -> dict[str, Any]:
-    """The context of ``templates/uplift.html.j2`` (registered in ``html.KINDS``)."""
-    from truelift.report.uplift_figures import report_figures
-
-    v = view(analysis)
-    return {"v": v, "figures": report_figures(analysis),
-            "title": f"truelift uplift: {v['treatment']} -> {', '.join(v['outcome_names'])}"}
-
-
-__all__ = ["all_diagnostics", "arm_row", "best_arm_rows", "drivers_view", "groups_view", "html_context",
-           "policy_view", "reasons", "rich_summary", "sentence", "subgroups_view", "view"]
+__all__ = ["all_diagnostics", "arm_row", "best_arm_rows", "drivers_view", "groups_view", "page",
+           "policy_view", "reasons", "sentence", "subgroups_view", "view"]

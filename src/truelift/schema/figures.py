@@ -27,6 +27,12 @@ FIGURE_KINDS = {
                  "name -> counts per bin, drawn overlaid (e.g. treated and control scores)",
     "fan": "x: periods; series: scenario -> {'p2.5', 'p10', 'p50', 'p90', 'p97.5'} quantiles per period",
     "tornado": "labels (inputs), low and high (the result when each input moves alone), base",
+    "forest": "labels, values, lower, upper (one row each, top to bottom); optional groups (a rule "
+              "between them), series (one colour each), filled (False: hollow, e.g. not "
+              "significant; hollow names it), reference (a tick per row, e.g. the pooled value), "
+              "scale ('percent' for relative lifts)",
+    "love": "labels (covariates), before (SMD before adjustment), after: method -> SMD after; "
+            "threshold (balanced below) and fail",
 }
 """Figure kinds and what each one's ``data`` holds."""
 

@@ -1,4 +1,4 @@
-"""Figures of the quasi-experiment report: one drawing function per figure kind.
+"""The drawers: one drawing function per figure kind, for every analysis kind.
 
 Each function takes a :class:`~truelift.quasi.result.Figure` (its ``data`` holds the numbers; see
 :data:`truelift.schema.FIGURE_KINDS`) and returns an inline SVG string made by
@@ -15,6 +15,9 @@ Each function takes a :class:`~truelift.quasi.result.Figure` (its ``data`` holds
 * ``histogram``: counts per bin of the running variable, the cutoff marked.
 * ``fan``: per rollout scenario, the median path of cumulative profit with its 80% and 95% bands.
 * ``tornado``: the result when each input moves alone between its low and high value.
+* ``forest``: estimates with their intervals, one row each (lifts by metric, by segment, by
+  method).
+* ``love``: covariate balance, |SMD| before and after each adjustment.
 """
 
 from __future__ import annotations
@@ -309,10 +312,81 @@ def tornado_plot(fig_data: Any) -> str:
         return _svg(fig, fig_data.title)
 
 
+def forest_plot(fig_data: Any) -> str:
+    """One row per estimate, top to bottom: its point and interval, a zero line, a rule between
+    groups, one colour per series, hollow markers for rows not ``filled`` (not significant), a
+    grey tick at each row's ``reference`` (e.g. the pooled lift)."""
+    from truelift.report.figures import _forest_axis, _series_colors, _series_legend
+
+    data = fig_data.data
+    labels = [str(v) for v in data["labels"]]
+    if not labels:
+        raise ValueError(f"figure {fig_data.name!r}: a forest needs rows; it has no rows")
+    series = [str(v) for v in data["series"]] if data.get("series") else None
+    color = _series_colors(series or ["estimate"])
+    filled = data.get("filled")
+    with _figure(fig_data.name, 6.8, 0.9 + max(1.2, 0.34 * len(labels))) as (fig, axes):
+        ax = axes[0][0]
+        _forest_axis(ax, labels, _num(data["values"]), _num(data["lower"]), _num(data["upper"]),
+                     groups=data.get("groups"), series=series, filled=filled,
+                     reference=data.get("reference"), color=color,
+                     percent=data.get("scale") == "percent")
+        _series_legend(fig, color if series and len(color) > 1 else {},
+                       filled_note=(data.get("hollow") or "not significant")
+                       if filled is not None and not all(filled) else None)
+        ax.set_xlabel(fig_data.ylabel)
+        ax.set_title(fig_data.title, loc="left")
+        return _svg(fig, fig_data.title)
+
+
+def love_plot(fig_data: Any) -> str:
+    """|SMD| per covariate before adjustment (hollow) and after each adjustment (filled), the
+    balance threshold shaded and the failure threshold dotted."""
+    from truelift.report import format as fmt
+    from truelift.report.figures import COLORS
+
+    data = fig_data.data
+    names = [str(v) for v in data["labels"]]
+    before = [abs(v) for v in _num(data["before"])]
+    afters = {str(k): [abs(v) for v in _num(vals)] for k, vals in (data.get("after") or {}).items()}
+    threshold, fail = float(data.get("threshold", 0.1)), float(data.get("fail", 0.25))
+    order = sorted(range(len(names)), key=lambda j: -1.0 if math.isnan(before[j]) else before[j])
+    n = len(names)
+    with _figure(fig_data.name, 6.8, max(2.4, 0.8 + 0.28 * n)) as (fig, axes):
+        ax = axes[0][0]
+        y = {j: i for i, j in enumerate(order)}
+        ys = [y[j] for j in range(n)]
+        ax.axvspan(0, threshold, color="#e8f4ea", zorder=0, lw=0)
+        ax.axvline(threshold, color="#2e7d32", ls="--", lw=1, zorder=1,
+                   label=f"|SMD| = {fmt.number(threshold, 2)}")
+        ax.axvline(fail, color="#c62828", ls=":", lw=0.8, zorder=1)
+        for j in range(n):
+            finite = [v for v in (before[j], *(a[j] for a in afters.values())) if not math.isnan(v)]
+            if finite:
+                ax.plot([min(finite), max(finite)], [ys[j], ys[j]], color="#cccccc", lw=1, zorder=2)
+        ax.scatter(before, ys, s=36, facecolors="white", edgecolors=NAIVE_COLOR, lw=1.4, zorder=3,
+                   label="before adjustment")
+        markers = ("o", "D", "s", "^", "v", "P")
+        for k, (method, after) in enumerate(afters.items()):
+            ax.scatter(after, ys, s=30, color=COLORS[k % len(COLORS)], marker=markers[k % len(markers)],
+                       zorder=4, label=f"after {method}")
+        ax.set_yticks(range(n), [names[j] for j in order])
+        ax.set_ylim(-0.7, n - 0.3)
+        top = max([threshold * 1.5, *(v for v in before if not math.isnan(v)),
+                   *(v for a in afters.values() for v in a if not math.isnan(v))])
+        ax.set_xlim(0, top * 1.08)
+        ax.set_xlabel(fig_data.ylabel or "absolute standardized mean difference |SMD|")
+        _grid(ax)
+        ax.legend(loc="best", frameon=False, fontsize=8)
+        ax.set_title(fig_data.title, loc="left")
+        return _svg(fig, fig_data.title)
+
+
 DRAW: dict[str, Callable[[Any], str]] = {"event_study": event_study_plot, "series": series_plot,
                                          "gaps": gaps_plot, "rd": rd_plot, "bars": bars_plot,
                                          "histogram": histogram_plot, "fan": fan_plot,
-                                         "tornado": tornado_plot}
+                                         "tornado": tornado_plot, "forest": forest_plot,
+                                         "love": love_plot}
 """Figure kind -> drawing function."""
 
 
