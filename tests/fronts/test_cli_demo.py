@@ -8,7 +8,7 @@ import pytest
 
 import truelift as tl
 from truelift.cli import DEMO_KINDS
-from truelift.cli_demo import DEMOS
+from truelift.cli.demo import DEMOS
 
 KIND_OF = {"plan": "plan", "factorial": "factorial", "synth": "quasi", "geo": "quasi",
            "geo-plan": "geo_plan", "rd": "quasi", "iv": "quasi", "switchback": "quasi",

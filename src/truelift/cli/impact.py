@@ -1,29 +1,48 @@
 """The impact sub-commands of ``truelift`` (``project``, ``decompose``, ``funnel``, ``ltv``): thin,
-like the rest of :mod:`truelift.cli`, registered on :data:`truelift.cli.app`.
+like the rest of :mod:`truelift.cli`, registered on :data:`truelift.cli.shared.app`.
 
 ``truelift project RESULT.json`` takes the ``--json`` file of any other command (``observe``,
 ``readout``, ``uplift``, ``did``, ...) and projects its effect to a rollout:
 ``truelift observe … --json r.json && truelift project r.json --customers 1000000 --rollout 0.5``.
 """
 
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from truelift.cli import BadInput, Compact, _error, _names, _stderr, app, parse_label
-from truelift.cli_quasi import DropMissing, File, Json, Level, Quiet, Report, Strict, _go
+from truelift.cli.shared import (
+    BadInput,
+    Compact,
+    DropMissing,
+    File,
+    Json,
+    Level,
+    Quiet,
+    Report,
+    Strict,
+    app,
+    error,
+    go,
+    parse_label,
+    refuse_overwriting_inputs,
+    split_names,
+    stderr_console,
+    strict_exit,
+)
 from truelift.errors import TrueliftError
 
 
-def parse_rollouts(text: str | None) -> list[float] | None:
-    """``--rollout 0.25,0.5,1`` -> the rollout share of each scenario."""
-    if text is None:
+def parse_rollouts(text: Sequence[str] | str | None) -> list[float] | None:
+    """``--rollout 0.25,0.5,1`` (or the flag repeated) -> the rollout share of each scenario."""
+    if not text:
         return None
     try:
-        return [float(p) for p in text.split(",") if p.strip()]
+        return [float(p) for p in split_names(text)]
     except ValueError:
         raise BadInput(f"--rollout must be SHARE or SHARE,SHARE,... (0 to 1); got {text!r}") from None
 
@@ -33,7 +52,8 @@ def project(
     result: Annotated[Path, typer.Argument(help="A result saved by another command with --json.",
                                            metavar="RESULT.json", show_default=False)],
     customers: Annotated[float, typer.Option(help="Customers the change could reach.", show_default=False)],
-    rollout: Annotated[str | None, typer.Option(help="Rollout share(s), comma separated: one scenario "
+    rollout: Annotated[list[str] | None, typer.Option(
+        help="Rollout share(s), repeat or comma separated: one scenario "
                                                 "each. [default: baseline 0.25, moderate 0.5, "
                                                 "aggressive 1]")] = None,
     outcome: Annotated[str | None, typer.Option(help="Which measured outcome (or estimate name) to "
@@ -62,13 +82,12 @@ def project(
         shares = parse_rollouts(rollout)
         scenarios = None if shares is None else [Scenario(f"rollout {100 * r:g}%", r) for r in shares]
         if brief is not None:
-            from truelift.cli import _refuse_overwriting_inputs
 
-            _refuse_overwriting_inputs([str(result)], {"--brief": brief, "--report": report,
+            refuse_overwriting_inputs([str(result)], {"--brief": brief, "--report": report,
                                                        "--json": json})
     except TrueliftError as exc:
-        raise _error(str(exc)) from None
-    analysis = _go(run, quiet=quiet, compact=compact,
+        raise error(str(exc)) from None
+    analysis = go(run, quiet=quiet, compact=compact,
                    report=report, json=json, strict=False, result=str(result),
                    customers=customers, scenarios=scenarios, outcome=outcome, value=value,
                    cost_per_customer=cost, fixed_cost=fixed_cost, horizon=horizon, decay=decay,
@@ -79,12 +98,11 @@ def project(
         try:
             path = write_brief(analysis, brief)
         except OSError as exc:
-            raise _error(f"cannot write {exc.filename or ''}: {exc.strerror or exc}") from None
+            raise error(f"cannot write {exc.filename or ''}: {exc.strerror or exc}") from None
         if not quiet:
-            _stderr().print(f"wrote decision brief: {path}", markup=False)
-    from truelift.cli import _strict_exit
+            stderr_console().print(f"wrote decision brief: {path}", markup=False)
 
-    _strict_exit(analysis, strict)
+    strict_exit(analysis, strict)
 
 
 @app.command()
@@ -105,8 +123,8 @@ def decompose(
     try:
         data = _frame(file, [treatment, revenue, orders, *([converted] if converted else [])])
     except TrueliftError as exc:
-        raise _error(str(exc)) from None
-    _go(run, quiet=quiet, compact=compact,
+        raise error(str(exc)) from None
+    go(run, quiet=quiet, compact=compact,
         report=report, json=json, strict=strict, data=data, treatment=treatment,
         control=parse_label(control), revenue=revenue, orders=orders, converted=converted, level=level,
         drop_missing=drop_missing)
@@ -118,7 +136,8 @@ def funnel(
     treatment: Annotated[str, typer.Option("--treatment", "--variant", help="The arm column (--variant: "
                                            "its old name).", show_default=False)],
     control: Annotated[str, typer.Option(help="Label of the control arm.", show_default=False)],
-    stages: Annotated[str, typer.Option(help="0/1 stage columns in funnel order, comma separated.",
+    stages: Annotated[list[str], typer.Option(
+        help="0/1 stage columns in funnel order, repeat or comma separated.",
                                         show_default=False)],
     level: Level = 0.95, report: Report = None, json: Json = None, strict: Strict = False,
     quiet: Quiet = False, compact: Compact = False,
@@ -127,12 +146,12 @@ def funnel(
     from truelift.impact.funnel import funnel as run
 
     try:
-        data = _frame(file, [treatment, *_names(stages)])
+        data = _frame(file, [treatment, *split_names(stages)])
     except TrueliftError as exc:
-        raise _error(str(exc)) from None
-    _go(run, quiet=quiet, compact=compact,
+        raise error(str(exc)) from None
+    go(run, quiet=quiet, compact=compact,
         report=report, json=json, strict=strict, data=data, treatment=treatment,
-        control=parse_label(control), stages=_names(stages), level=level)
+        control=parse_label(control), stages=split_names(stages), level=level)
 
 
 @app.command()
@@ -155,7 +174,7 @@ def ltv(
     """Lifetime value by arm: retention, churn, discounted LTV and the incremental LTV."""
     from truelift.impact.ltv import ltv as run
 
-    _go(run, quiet=quiet, compact=compact,
+    go(run, quiet=quiet, compact=compact,
         report=report, json=json, strict=strict, data=str(file), unit=unit,
         time=time, revenue=revenue, treatment=treatment, control=parse_label(control), horizon=horizon,
         discount=discount, level=level, drop_missing=drop_missing)
@@ -170,4 +189,3 @@ def _frame(file: Path, columns: list[str]) -> object:
     return pd.DataFrame(read_columns(str(file), columns))
 
 
-__all__ = ["decompose", "funnel", "ltv", "parse_rollouts", "project"]

@@ -1,65 +1,34 @@
 """The quasi-experiment sub-commands of ``truelift`` (``did``, ``synth``, ``geo``, ``geo-plan``,
-``rd``, ``iv``, ``switchback``): thin, like the rest of :mod:`truelift.cli`.
+``rd``, ``iv``, ``switchback``): thin, like the rest of the other families.
 
 Each reads a file, calls the same public function a notebook would (``truelift.did``, ...) and
-renders the result (summary, ``--report`` HTML, ``--json``). Registered on :data:`truelift.cli.app`.
+renders the result (summary, ``--report`` HTML, ``--json``). Registered on :data:`truelift.cli.shared.app`.
 """
+
 
 from __future__ import annotations
 
-import inspect
-import os
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from truelift.cli import Compact, _error, _names, _progress, _render, _strict_exit, app, parse_label
-from truelift.errors import TrueliftError
-
-Report = Annotated[Path | None, typer.Option(help="Write the HTML report here.")]
-Json = Annotated[Path | None, typer.Option("--json", help="Write the JSON result here.")]
-Strict = Annotated[bool, typer.Option("--strict", help="Exit 3 when the verdict is FAIL.")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No summary, no progress.")]
-Level = Annotated[float, typer.Option(help="Confidence level.")]
-DropMissing = Annotated[bool, typer.Option("--drop-missing", help="Drop (and count) rows with a missing "
-                                                                   "value instead of failing.")]
-File = Annotated[Path, typer.Argument(help="CSV or Parquet file.", metavar="FILE", show_default=False)]
-
-
-def _go(entry: Callable[..., Any], *, quiet: bool, report: Path | None, json: Path | None, strict: bool,
-        compact: bool = False, **kwargs: Any) -> Any:
-    """Call ``entry`` (with a progress callback when it takes one), render, apply ``--strict``;
-    return the analysis."""
-    import warnings
-
-    # the files this run reads (the data, or a saved result for project), never overwritten
-    inputs = [kwargs[k] for k in ("data", "result") if isinstance(kwargs.get(k), str | os.PathLike)]
-    try:
-        from truelift.cli import _refuse_overwriting_inputs
-
-        _refuse_overwriting_inputs(inputs, {"--report": report, "--json": json})
-        with _progress(not quiet) as progress, warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            if "progress" in inspect.signature(entry).parameters:
-                kwargs["progress"] = progress
-            analysis = entry(**kwargs)
-        if not quiet:
-            from truelift.cli import _stderr
-            from truelift.errors import TrueliftWarning
-
-            for w in caught:
-                if issubclass(w.category, TrueliftWarning):
-                    from truelift.report.terminal import printable
-
-                    _stderr().print("warning: " + " ".join(printable(str(w.message)).split()),
-                                    markup=False)
-        _render(analysis, quiet=quiet, report=report, json=json, compact=compact)
-    except TrueliftError as exc:
-        raise _error(str(exc)) from None
-    _strict_exit(analysis, strict)
-    return analysis
+from truelift.cli.shared import (
+    BadInput,
+    Compact,
+    DropMissing,
+    File,
+    Json,
+    Level,
+    Quiet,
+    Report,
+    Strict,
+    app,
+    go,
+    parse_label,
+    split_names,
+    stdout_console,
+)
 
 
 @app.command()
@@ -86,7 +55,7 @@ def did(
     """Difference-in-differences and event study (TWFE, Callaway & Sant'Anna), with pre-trend checks."""
     from truelift.quasi.did import did as run
 
-    _go(run, quiet=quiet, compact=compact,
+    go(run, quiet=quiet, compact=compact,
         report=report, json=json, strict=strict, data=str(file), outcome=outcome,
         time=time, treatment=treatment, unit=unit, group=group, cluster=cluster, weights=weights,
         method=method, control_group=control_group, placebo=placebo, level=level,
@@ -103,8 +72,8 @@ def synth(
                                          "text).", show_default=False)],
     start: Annotated[str, typer.Option(help="First treated period (a number or a date).",
                                        show_default=False)],
-    donors: Annotated[str | None, typer.Option(help="Donor units, comma separated (default: every other "
-                                               "unit).")] = None,
+    donors: Annotated[list[str] | None, typer.Option(
+        help="Donor units, repeat or comma separated (default: every other unit).")] = None,
     placebo: Annotated[bool, typer.Option(help="Placebo-in-space inference (every donor as a fake "
                                           "treated unit).")] = True,
     level: Level = 0.95, seed: Annotated[int, typer.Option(help="Seed.")] = 0, report: Report = None,
@@ -113,10 +82,10 @@ def synth(
     """Synthetic control: donor weights, pre-period fit, placebo-in-space inference (pysyncon)."""
     from truelift.quasi.synth import synth as run
 
-    _go(run, quiet=quiet, compact=compact,
+    go(run, quiet=quiet, compact=compact,
         report=report, json=json, strict=strict, data=str(file), outcome=outcome,
         unit=unit, time=time, treated=parse_label(treated), start=parse_label(start),
-        donors=[parse_label(d) for d in _names(donors)] or None, placebo=placebo, level=level, seed=seed)
+        donors=[parse_label(d) for d in split_names(donors)] or None, placebo=placebo, level=level, seed=seed)
 
 
 @app.command()
@@ -137,7 +106,7 @@ def geo(
     """Read a geo experiment: lift per user with CI, actual vs counterfactual over time."""
     from truelift.quasi.geo import geo as run
 
-    _go(run, quiet=quiet, compact=compact,
+    go(run, quiet=quiet, compact=compact,
         report=report, json=json, strict=strict, data=str(file), unit=unit, time=time,
         outcome=outcome, treatment=treatment, start=parse_label(start), method=method, users=users,
         level=level, seed=seed)
@@ -166,7 +135,7 @@ def geo_plan(
     """Plan a geo experiment: assign regions and read the detectable lift off history."""
     from truelift.quasi.geo import geo_plan as run
 
-    _go(run, quiet=quiet, compact=compact,
+    go(run, quiet=quiet, compact=compact,
         report=report, json=json, strict=strict, history=str(file), unit=unit,
         time=time, outcome=outcome, treated_share=treated_share, method=method, test_periods=test_periods,
         pre_periods=pre_periods, effect=effect, alpha=alpha, power=power, reps=reps, seed=seed)
@@ -178,7 +147,8 @@ def iv(
     outcome: Annotated[str, typer.Option(help="Outcome column (e.g. purchased).", show_default=False)],
     treatment: Annotated[str, typer.Option(help="Exposure actually received.", show_default=False)],
     instrument: Annotated[str, typer.Option(help="The randomized encouragement.", show_default=False)],
-    covariates: Annotated[str | None, typer.Option(help="Pre-treatment columns, comma separated.")] = None,
+    covariates: Annotated[list[str] | None, typer.Option(
+        help="Pre-treatment columns, repeat or comma separated.")] = None,
     cluster: Annotated[str | None, typer.Option(help="Cluster column.")] = None,
     level: Level = 0.95, drop_missing: DropMissing = False, report: Report = None, json: Json = None,
     strict: Strict = False, quiet: Quiet = False, compact: Compact = False,
@@ -186,9 +156,9 @@ def iv(
     """Instrumental variables (2SLS): the effect on compliers, first-stage strength checked."""
     from truelift.quasi.iv import iv as run
 
-    _go(run, quiet=quiet, compact=compact,
+    go(run, quiet=quiet, compact=compact,
         report=report, json=json, strict=strict, data=str(file), outcome=outcome,
-        treatment=treatment, instrument=instrument, covariates=_names(covariates), cluster=cluster,
+        treatment=treatment, instrument=instrument, covariates=split_names(covariates), cluster=cluster,
         level=level, drop_missing=drop_missing)
 
 
@@ -201,7 +171,8 @@ def rd(
     cutoff: Annotated[float, typer.Option(help="The threshold.", show_default=False)],
     treatment: Annotated[str | None, typer.Option(help="Treatment received (fuzzy design); omit for a "
                                                   "sharp design.")] = None,
-    covariates: Annotated[str | None, typer.Option(help="Pre-treatment columns, comma separated "
+    covariates: Annotated[list[str] | None, typer.Option(
+        help="Pre-treatment columns, repeat or comma separated "
                                                    "(checked for a jump at the cutoff).")] = None,
     bandwidth: Annotated[float | None, typer.Option(help="Bandwidth; default MSE-optimal.")] = None,
     kernel: Annotated[str, typer.Option(help="triangular, epanechnikov or uniform.")] = "triangular",
@@ -213,9 +184,9 @@ def rd(
     """Regression discontinuity: the jump at a cutoff, robust bias-corrected (rdrobust)."""
     from truelift.quasi.rd import rd as run
 
-    _go(run, quiet=quiet, compact=compact,
+    go(run, quiet=quiet, compact=compact,
         report=report, json=json, strict=strict, data=str(file), outcome=outcome,
-        running=running, cutoff=cutoff, treatment=treatment, covariates=_names(covariates),
+        running=running, cutoff=cutoff, treatment=treatment, covariates=split_names(covariates),
         bandwidth=bandwidth, kernel=kernel, p=p, cluster=cluster, level=level, drop_missing=drop_missing)
 
 
@@ -232,26 +203,26 @@ def switchback(
                                          "switch.")] = 0,
     periods_per_slice: Annotated[int | None, typer.Option(help="Slices are blocks of this many "
                                                           "periods.")] = None,
-    covariates: Annotated[str | None, typer.Option(help="Numeric covariates, comma separated.")] = None,
-    fixed_effects: Annotated[str | None, typer.Option(help="Columns absorbed as fixed effects (e.g. "
-                                                      "hour), comma separated.")] = None,
+    covariates: Annotated[list[str] | None, typer.Option(
+        help="Numeric covariates, repeat or comma separated.")] = None,
+    fixed_effects: Annotated[list[str] | None, typer.Option(help="Columns absorbed as fixed effects (e.g. "
+                                                      "hour), repeat or comma separated.")] = None,
     level: Level = 0.95, drop_missing: DropMissing = False, report: Report = None, json: Json = None,
     strict: Strict = False, quiet: Quiet = False, compact: Compact = False,
 ) -> None:
     """Switchback test: time-sliced randomization, washout for carryover, CRV1 over slices."""
     from truelift.quasi.switchback import switchback as run
 
-    _go(run, quiet=quiet, compact=compact,
+    go(run, quiet=quiet, compact=compact,
         report=report, json=json, strict=strict, data=str(file), outcome=outcome,
         time=time, treatment=treatment, slice=slice, unit=unit, washout=washout,
-        periods_per_slice=periods_per_slice, covariates=_names(covariates),
-        fixed_effects=_names(fixed_effects), level=level, drop_missing=drop_missing)
+        periods_per_slice=periods_per_slice, covariates=split_names(covariates),
+        fixed_effects=split_names(fixed_effects), level=level, drop_missing=drop_missing)
 
 
 def did_demo(*, n: int | None, seed: int, report: Path | None, json: Path | None, quiet: bool,
              compact: bool = False) -> None:
     """``truelift demo --kind did``: a staggered rollout to regions whose true effects are known."""
-    from truelift.cli import BadInput, _stdout
     from truelift.datasets._quasi_did import staggered_panel
     from truelift.quasi.did import did as run
 
@@ -259,7 +230,7 @@ def did_demo(*, n: int | None, seed: int, report: Path | None, json: Path | None
     if units < 40:
         raise BadInput(f"--n must be at least 40 units; got {units}")
     data, truth = staggered_panel(units=units, periods=12, seed=seed)
-    analysis = _go(run, quiet=quiet, compact=compact,
+    analysis = go(run, quiet=quiet, compact=compact,
                    report=report or Path("truelift-did-demo.html"), json=json, strict=False,
                    data=data, outcome="y", time="period", treatment="treated", unit="unit", seed=seed)
     if not quiet:
@@ -276,7 +247,6 @@ def did_demo(*, n: int | None, seed: int, report: Path | None, json: Path | None
             table.add_row(e.method, fmt.number(e.value, signed=True),
                           fmt.interval(*e.ci, fmt=lambda x: fmt.number(x, signed=True)),
                           fmt.number(truth.att, signed=True), "yes" if covers else "NO")
-        _stdout().print(table)
+        stdout_console().print(table)
 
 
-__all__ = ["did", "did_demo", "geo", "geo_plan", "iv", "rd", "switchback", "synth"]

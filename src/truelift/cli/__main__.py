@@ -1,0 +1,5 @@
+"""``python -m truelift.cli``."""
+
+from truelift.cli import main
+
+main()
