@@ -95,3 +95,60 @@ def check_frame_columns(columns: Any, wanted: Sequence[str]) -> None:
                                  "must be unique")
     check_columns(labels, wanted)
 
+
+
+_THIRD_PARTY = ("pyfixest", "rdrobust", "pysyncon", "lightgbm", "sklearn", "statsmodels", "econml",
+                "duckdb", "ibis")
+"""Packages whose exceptions a public entry translates (by the module the exception class is
+defined in)."""
+
+
+def translate(exc: BaseException, entry: str) -> TrueliftError | None:
+    """The one-line :class:`TrueliftError` for a third-party failure inside ``entry``, or
+    ``None`` when ``exc`` is not one this boundary knows (a bug, which must surface as is).
+
+    * a singular linear system (numpy's ``LinAlgError``): a :class:`MethodError` naming the
+      usual causes (a constant or collinear covariate, an empty cell);
+    * overflow (``OverflowError``, ``FloatingPointError``): a :class:`DataError`, values too large;
+    * any exception defined in an engine or model package (DuckDB, Ibis, pyfixest, rdrobust,
+      pysyncon, LightGBM, scikit-learn, statsmodels, EconML): DuckDB and Ibis as a
+      :class:`DataError` (the data or the query), the others as a :class:`MethodError`, each
+      with the package and the first line of its message.
+    """
+    if isinstance(exc, TrueliftError):
+        return None
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+    module = type(exc).__module__.split(".")[0].lstrip("_")   # duckdb raises from _duckdb
+    if module == "numpy" and type(exc).__name__ == "LinAlgError":
+        return MethodError(f"{entry}: a linear system is singular ({first}): a covariate may be "
+                           "constant or collinear with another, or a group or cell may be empty")
+    if isinstance(exc, OverflowError | FloatingPointError):
+        return DataError(None, f"{entry}: a value is too large to compute with ({first}); rescale "
+                               "the column (e.g. to thousands)")
+    if module in _THIRD_PARTY:
+        name = type(exc).__name__
+        if module in ("duckdb", "ibis"):
+            return DataError(None, f"{entry}: the engine ({module}) refused the data: {name}: {first}")
+        return MethodError(f"{entry}: {module} failed: {name}: {first}")
+    return None
+
+
+def boundary(entry: Any) -> Any:
+    """Decorate a public entry so that a third-party failure inside it leaves as one
+    :class:`TrueliftError` (see :func:`translate`), the original chained as its cause; every
+    other exception passes unchanged. The one place third-party exceptions are translated."""
+    import functools
+
+    name = getattr(entry, "__name__", "truelift")
+
+    @functools.wraps(entry)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return entry(*args, **kwargs)
+        except Exception as exc:
+            err = translate(exc, name)
+            if err is None:
+                raise
+            raise err from exc
+
+    return wrapper

@@ -16,7 +16,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from truelift.errors import DataError
+from truelift.errors import DataError, boundary
 from truelift.schema import Analysis, CodecError, analysis_class
 from truelift.schema.analysis import check_header
 
@@ -34,6 +34,7 @@ RESULT_MODULES = {
 """Where the class of each saved ``kind`` is defined (imported only when a file needs it)."""
 
 
+@boundary
 def load(source: Any) -> Analysis:
     """Rebuild a saved analysis (see the module docstring).
 

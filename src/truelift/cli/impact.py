@@ -18,6 +18,7 @@ import typer
 from truelift.cli.shared import (
     BadInput,
     Compact,
+    DateFormat,
     DropMissing,
     File,
     Json,
@@ -168,7 +169,9 @@ def ltv(
     control: Annotated[str, typer.Option(help="Label of the control arm.", show_default=False)],
     horizon: Annotated[int, typer.Option(help="Periods of lifetime to value.", show_default=False)],
     discount: Annotated[float, typer.Option(help="Discount rate per period.")] = 0.0,
-    level: Level = 0.95, drop_missing: DropMissing = False, report: Report = None, json: Json = None,
+    level: Level = 0.95,
+    date_format: DateFormat = None,
+    drop_missing: DropMissing = False, report: Report = None, json: Json = None,
     strict: Strict = False, quiet: Quiet = False, compact: Compact = False,
 ) -> None:
     """Lifetime value by arm: retention, churn, discounted LTV and the incremental LTV."""
@@ -177,7 +180,8 @@ def ltv(
     go(run, quiet=quiet, compact=compact,
         report=report, json=json, strict=strict, data=str(file), unit=unit,
         time=time, revenue=revenue, treatment=treatment, control=parse_label(control), horizon=horizon,
-        discount=discount, level=level, drop_missing=drop_missing)
+        discount=discount, level=level, drop_missing=drop_missing,
+        date_format=date_format)
 
 
 def _frame(file: Path, columns: list[str]) -> object:

@@ -16,6 +16,7 @@ import typer
 from truelift.cli.shared import (
     BadInput,
     Compact,
+    DateFormat,
     DropMissing,
     File,
     Json,
@@ -49,7 +50,9 @@ def did(
     control_group: Annotated[str, typer.Option(help="never or notyet (treated) units as "
                                                "controls.")] = "never",
     placebo: Annotated[bool, typer.Option(help="Run the placebo in time.")] = True,
-    level: Level = 0.95, drop_missing: DropMissing = False, report: Report = None, json: Json = None,
+    level: Level = 0.95,
+    date_format: DateFormat = None,
+    drop_missing: DropMissing = False, report: Report = None, json: Json = None,
     strict: Strict = False, quiet: Quiet = False, compact: Compact = False,
 ) -> None:
     """Difference-in-differences and event study (TWFE, Callaway & Sant'Anna), with pre-trend checks."""
@@ -59,7 +62,8 @@ def did(
         report=report, json=json, strict=strict, data=str(file), outcome=outcome,
         time=time, treatment=treatment, unit=unit, group=group, cluster=cluster, weights=weights,
         method=method, control_group=control_group, placebo=placebo, level=level,
-        drop_missing=drop_missing)
+        drop_missing=drop_missing,
+        date_format=date_format)
 
 
 @app.command()
@@ -76,7 +80,9 @@ def synth(
         help="Donor units, repeat or comma separated (default: every other unit).")] = None,
     placebo: Annotated[bool, typer.Option(help="Placebo-in-space inference (every donor as a fake "
                                           "treated unit).")] = True,
-    level: Level = 0.95, seed: Annotated[int, typer.Option(help="Seed.")] = 0, report: Report = None,
+    level: Level = 0.95,
+    date_format: DateFormat = None,
+    seed: Annotated[int, typer.Option(help="Seed.")] = 0, report: Report = None,
     json: Json = None, strict: Strict = False, quiet: Quiet = False, compact: Compact = False,
 ) -> None:
     """Synthetic control: donor weights, pre-period fit, placebo-in-space inference (pysyncon)."""
@@ -85,7 +91,8 @@ def synth(
     go(run, quiet=quiet, compact=compact,
         report=report, json=json, strict=strict, data=str(file), outcome=outcome,
         unit=unit, time=time, treated=parse_label(treated), start=parse_label(start),
-        donors=[parse_label(d) for d in split_names(donors)] or None, placebo=placebo, level=level, seed=seed)
+        donors=[parse_label(d) for d in split_names(donors)] or None, placebo=placebo, level=level, seed=seed,
+        date_format=date_format)
 
 
 @app.command()
@@ -100,7 +107,9 @@ def geo(
     method: Annotated[str, typer.Option(help="did or synth.")] = "did",
     users: Annotated[str | None, typer.Option(help="Users per region and day: analyse the outcome per "
                                               "user.")] = None,
-    level: Level = 0.95, seed: Annotated[int, typer.Option(help="Seed.")] = 0, report: Report = None,
+    level: Level = 0.95,
+    date_format: DateFormat = None,
+    seed: Annotated[int, typer.Option(help="Seed.")] = 0, report: Report = None,
     json: Json = None, strict: Strict = False, quiet: Quiet = False, compact: Compact = False,
 ) -> None:
     """Read a geo experiment: lift per user with CI, actual vs counterfactual over time."""
@@ -109,7 +118,8 @@ def geo(
     go(run, quiet=quiet, compact=compact,
         report=report, json=json, strict=strict, data=str(file), unit=unit, time=time,
         outcome=outcome, treatment=treatment, start=parse_label(start), method=method, users=users,
-        level=level, seed=seed)
+        level=level, seed=seed,
+        date_format=date_format)
 
 
 @app.command("geo-plan")
@@ -129,7 +139,8 @@ def geo_plan(
     alpha: Annotated[float, typer.Option(help="Significance level.")] = 0.05,
     power: Annotated[float, typer.Option(help="Target power.")] = 0.8,
     reps: Annotated[int, typer.Option(help="Placebo re-analyses of history.")] = 200,
-    seed: Annotated[int, typer.Option(help="Seed.")] = 0, report: Report = None, json: Json = None,
+    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+    date_format: DateFormat = None, report: Report = None, json: Json = None,
     strict: Strict = False, quiet: Quiet = False, compact: Compact = False,
 ) -> None:
     """Plan a geo experiment: assign regions and read the detectable lift off history."""
@@ -138,7 +149,8 @@ def geo_plan(
     go(run, quiet=quiet, compact=compact,
         report=report, json=json, strict=strict, history=str(file), unit=unit,
         time=time, outcome=outcome, treated_share=treated_share, method=method, test_periods=test_periods,
-        pre_periods=pre_periods, effect=effect, alpha=alpha, power=power, reps=reps, seed=seed)
+        pre_periods=pre_periods, effect=effect, alpha=alpha, power=power, reps=reps, seed=seed,
+        date_format=date_format)
 
 
 @app.command()
@@ -207,7 +219,9 @@ def switchback(
         help="Numeric covariates, repeat or comma separated.")] = None,
     fixed_effects: Annotated[list[str] | None, typer.Option(help="Columns absorbed as fixed effects (e.g. "
                                                       "hour), repeat or comma separated.")] = None,
-    level: Level = 0.95, drop_missing: DropMissing = False, report: Report = None, json: Json = None,
+    level: Level = 0.95,
+    date_format: DateFormat = None,
+    drop_missing: DropMissing = False, report: Report = None, json: Json = None,
     strict: Strict = False, quiet: Quiet = False, compact: Compact = False,
 ) -> None:
     """Switchback test: time-sliced randomization, washout for carryover, CRV1 over slices."""
@@ -217,7 +231,8 @@ def switchback(
         report=report, json=json, strict=strict, data=str(file), outcome=outcome,
         time=time, treatment=treatment, slice=slice, unit=unit, washout=washout,
         periods_per_slice=periods_per_slice, covariates=split_names(covariates),
-        fixed_effects=split_names(fixed_effects), level=level, drop_missing=drop_missing)
+        fixed_effects=split_names(fixed_effects), level=level, drop_missing=drop_missing,
+        date_format=date_format)
 
 
 def did_demo(*, n: int | None, seed: int, report: Path | None, json: Path | None, quiet: bool,

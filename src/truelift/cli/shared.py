@@ -177,6 +177,9 @@ Level = Annotated[float, typer.Option(help="Confidence level.")]
 DropMissing = Annotated[bool, typer.Option("--drop-missing", help="Drop (and count) rows with a missing "
                                                                    "value instead of failing.")]
 File = Annotated[Path, typer.Argument(help="CSV or Parquet file.", metavar="FILE", show_default=False)]
+DateFormat = Annotated[str | None, typer.Option(
+    "--date-format", help="strftime codes of text dates in the time column, e.g. %d/%m/%Y "
+                          "[default: ISO 8601 only; 03/04/2024 is refused, not guessed].")]
 
 
 

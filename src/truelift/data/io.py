@@ -105,7 +105,10 @@ def _read_file(path: Path, columns: list[str]) -> dict[str, pd.Series]:
         raise DataError(None, f"cannot read {path.name}: use a .csv or .parquet file")
     con = duckdb.connect()
     try:
-        rel = getattr(con, reader)(str(path))
+        # dates are read as dates only in ISO 8601 (2024-03-04); any other text (03/04/2024:
+        # March 4 or April 3?) stays text, for the method to refuse or read with a stated format
+        kw = {"date_format": "%Y-%m-%d"} if reader == "read_csv" else {}
+        rel = getattr(con, reader)(str(path), **kw)
         check_columns(rel.columns, columns)
         quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
         arrays = rel.project(quoted).fetchnumpy()

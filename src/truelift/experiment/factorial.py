@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from truelift import __version__
-from truelift.errors import DataError, MethodError, RoleError
+from truelift.errors import DataError, MethodError, RoleError, boundary
 from truelift.experiment.aggregate import Request, aggregate
 from truelift.experiment.lift import arm_summaries
 from truelift.experiment.metrics import Metric, check_metric_columns, resolve_metrics
@@ -137,6 +137,7 @@ def _level_of_alpha(alpha: float) -> float:
     return 1.0 - alpha
 
 
+@boundary
 @renamed(metrics="outcome", dropna="drop_missing", expected_split="split", alpha=("level", _level_of_alpha))
 def factorial(
     data: Any,

@@ -49,7 +49,7 @@ from scipy.optimize import brentq
 from scipy.special import nctdtr, ndtr, ndtri, stdtrit
 
 from truelift import __version__
-from truelift.errors import MethodError
+from truelift.errors import MethodError, boundary
 from truelift.experiment.always_valid import halfwidth, optimal_tau2
 from truelift.experiment.group_sequential import (
     Boundaries,
@@ -345,6 +345,7 @@ def _sequential_drift(kind: str, looks: int, alpha: float, sided: int, power: fl
 # --------------------------------------------------------------------------- the entry
 
 
+@boundary
 def plan(metric: str = "proportion", *, baseline: float, sd: float | None = None,
          mde: float | None = None, relative: bool = False,
          n_per_arm: int | Sequence[int] | None = None, power: float | None = None,

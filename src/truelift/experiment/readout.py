@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from truelift import __version__
-from truelift.errors import DataError, MethodError, RoleError
+from truelift.errors import DataError, MethodError, RoleError, boundary
 from truelift.experiment.aggregate import Aggregated, Request, aggregate, is_dataframe
 from truelift.experiment.cells import Cells
 from truelift.experiment.metrics import Auto, Metric, Proportion, Ratio, check_metric_columns, resolve_metrics
@@ -267,6 +267,7 @@ def _level_of_alpha(alpha: float) -> float:
     return 1.0 - alpha
 
 
+@boundary
 @renamed(variant="treatment", metrics="outcome", dropna="drop_missing", expected_split="split",
          alpha=("level", _level_of_alpha))
 def readout(

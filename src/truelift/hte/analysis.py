@@ -33,7 +33,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from truelift.data.prepare import Prepared, Roles, prepare
-from truelift.errors import DataError, MethodError
+from truelift.errors import DataError, MethodError, boundary
 from truelift.hte import evaluation as ev
 from truelift.hte import explain
 from truelift.hte.learners import LEARNERS, FittedCATE
@@ -255,6 +255,7 @@ class UpliftAnalysis(Analysis):
 # the entry
 
 
+@boundary
 @renamed(id="unit")
 def uplift(
     data: Any,

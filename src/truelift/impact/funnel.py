@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from truelift.errors import DataError, MethodError
+from truelift.errors import DataError, MethodError, boundary
 from truelift.impact.result import Figure, ImpactAnalysis, Table, effect_estimate
 from truelift.impact.revenue import arm_labels, binary, check_frame, check_level, provenance, two_arm_relative
 from truelift.schema import Diagnostic, Estimate, Status, Verdict
@@ -69,6 +69,7 @@ class _ArmFunnel:
         self.reach_var = means * (1.0 - means) / n
 
 
+@boundary
 @renamed(variant="treatment")
 def funnel(data: pd.DataFrame, *, treatment: str, control: Any, stages: Sequence[str],
            level: float = 0.95) -> ImpactAnalysis:

@@ -51,17 +51,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from truelift.errors import DataError, MethodError
+from truelift.errors import DataError, MethodError, boundary
 from truelift.impact.result import Figure, ImpactAnalysis, Table, effect_estimate
 from truelift.schema import Diagnostic, Provenance, Status, Verdict
 from truelift.schema.rules import EXTRAPOLATED_SHARE_WARN, MIN_PERIODS
 from truelift.vocabulary import renamed
 
 
+@boundary
 @renamed(variant="treatment", customer="unit", period="time")
 def ltv(data: Any, *, unit: str, time: str, revenue: str, treatment: str, control: Any,
         horizon: int, discount: float = 0.0, level: float = 0.95,
-        drop_missing: bool = False) -> ImpactAnalysis:
+        drop_missing: bool = False, date_format: str | None = None) -> ImpactAnalysis:
     """Discounted lifetime value per arm and the incremental LTV per assigned customer.
 
     Estimand: the difference between arms in expected discounted revenue per assigned customer
@@ -85,6 +86,8 @@ def ltv(data: Any, *, unit: str, time: str, revenue: str, treatment: str, contro
         level: confidence level of the intervals.
         drop_missing: drop customers with a missing revenue (counted and reported) instead of
             failing.
+        date_format: strftime codes of text dates in ``time`` (``"%d/%m/%Y"``); without it text must
+            be ISO 8601 (``2024-03-04``), and ``03/04/2024`` is refused rather than guessed.
 
     Returns:
         :class:`ImpactAnalysis` with ``design="ltv"``: the incremental LTV (headline, total over the
@@ -97,7 +100,7 @@ def ltv(data: Any, *, unit: str, time: str, revenue: str, treatment: str, contro
     discount = float(discount)
     frame, arm_of, t_count, rows_read, dropped, source = _read(
         data, customer=customer, period=period, revenue=revenue, variant=variant, control=control,
-        drop_missing=drop_missing)
+        drop_missing=drop_missing, date_format=date_format)
     if t_count < 2 and horizon > t_count:
         raise MethodError(f"ltv: only {t_count} period observed; at least 2 are needed to fit retention "
                           f"for a horizon of {horizon} periods (or set horizon <= {t_count})")
@@ -161,11 +164,12 @@ def _check_settings(horizon: Any, discount: Any, level: Any) -> None:
 
 
 def _read(data: Any, *, customer: str, period: str, revenue: str, variant: str, control: Any,
-          drop_missing: bool) -> tuple[pd.DataFrame, pd.Series, int, int, dict[str, int], str]:
+          drop_missing: bool, date_format: str | None = None
+          ) -> tuple[pd.DataFrame, pd.Series, int, int, dict[str, int], str]:
     from truelift.quasi.panel import read_panel
 
     panel = read_panel(data, unit=customer, time=period, outcome=revenue, extra=(variant,),
-                       drop_missing=drop_missing)
+                       drop_missing=drop_missing, date_format=date_format)
     frame = panel.frame
     dropped = dict(panel.rows_dropped)
     time = frame["time"]

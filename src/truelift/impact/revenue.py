@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from truelift.errors import DataError, MethodError
+from truelift.errors import DataError, MethodError, boundary
 from truelift.impact.result import Figure, ImpactAnalysis, Table, effect_estimate
 from truelift.schema import Diagnostic, Estimate, Provenance, Status, Verdict
 from truelift.schema.rules import MIN_CONVERTERS
@@ -221,6 +221,7 @@ def _compare(a: _Arm, b: _Arm, revenue: str, level: float) -> dict[str, Any]:
 # the public entry
 
 
+@boundary
 @renamed(variant="treatment")
 def decompose(data: pd.DataFrame, *, treatment: str, control: Any, revenue: str, orders: str,
               converted: str | None = None, level: float = 0.95, drop_missing: bool = False

@@ -49,7 +49,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from truelift.errors import MethodError
+from truelift.errors import MethodError, boundary
 from truelift.impact.load import LoadedResult, loaded_estimates
 from truelift.impact.projection import estimand_is
 from truelift.quasi.result import Figure, Table
@@ -175,6 +175,7 @@ class ScenarioAnalysis(Analysis):
         return (self.source_estimate,)
 
 
+@boundary
 def project(result: Any, *, customers: int, scenarios: Sequence[Scenario] | None = None,
             outcome: str | None = None, value: float | None = None, cost_per_customer: float = 0.0,
             fixed_cost: float = 0.0, horizon: int = 12, decay: float = 0.0, target: float | None = None,

@@ -16,7 +16,7 @@ import numpy as np
 
 from truelift import __version__
 from truelift.data.prepare import Prepared, Roles, check_arms, prepare
-from truelift.errors import MethodError
+from truelift.errors import MethodError, boundary
 from truelift.impact.projection import Projection, project_linear
 from truelift.inference.normal import p_phrase
 from truelift.nuisance.folds import canonicalize, hash_folds
@@ -288,6 +288,7 @@ def _agreement(estimates: Sequence[Estimate], outcome: str, estimand: str,
                       status=status, message=msg)
 
 
+@boundary
 @renamed(outcomes="outcome", id="unit")
 def observe(
     data: Any,

@@ -36,24 +36,36 @@ def numeric_frame(raw: dict[str, pd.Series], numeric: list[str], cluster: str | 
     return frame.loc[keep].reset_index(drop=True), dropped
 
 
-def read_periods(t: pd.Series, column: str) -> pd.Series:
+def read_periods(t: pd.Series, column: str, date_format: str | None = None) -> pd.Series:
     """The time column as numbers or dates: numeric and datetime columns as they are; text must
-    be ISO 8601 dates (``2024-03-04``, ``2024-03-04T10:00``). Text such as ``03/04/2024`` is
-    refused rather than guessed (March 4 or April 3?): convert the column with ``pd.to_datetime``
-    and an explicit ``format`` first. A missing or unreadable period fails naming ``column``."""
+    be ISO 8601 dates (``2024-03-04``, ``2024-03-04T10:00``), or dates in ``date_format`` when it
+    is given (``"%d/%m/%Y"``, strftime codes). Other text such as ``03/04/2024`` is refused
+    rather than guessed (March 4 or April 3?). A missing or unreadable period fails naming
+    ``column``."""
     if t.isna().any():
         raise DataError(column, f"{int(t.isna().sum())} rows have a missing period")
     if pd.api.types.is_numeric_dtype(t) or pd.api.types.is_datetime64_any_dtype(t):
         return t
+    example = next((v for v in t.tolist() if isinstance(v, str)), t.iloc[0])
+    if date_format is not None:
+        if not isinstance(date_format, str) or "%" not in date_format:
+            raise DataError(column, f"date_format must be strftime codes such as '%d/%m/%Y'; got "
+                                    f"{date_format!r}")
+        try:
+            return pd.to_datetime(t, format=date_format)
+        except (ValueError, TypeError):
+            bad = pd.to_datetime(t, format=date_format, errors="coerce").isna()
+            first = t[bad].iloc[0] if bad.any() else example
+            raise DataError(column, f"{int(bad.sum())} periods do not read as date_format="
+                                    f"{date_format!r}, e.g. {first!r}") from None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             return pd.to_datetime(t, format="ISO8601")
     except (ValueError, TypeError):
-        example = next((v for v in t.tolist() if isinstance(v, str)), t.iloc[0])
         raise DataError(column, f"the period must be numeric or an ISO 8601 date (2024-03-04); got "
-                                f"{example!r}: convert it first, e.g. pd.to_datetime(df[{column!r}], "
-                                "format='%d/%m/%Y')") from None
+                                f"{example!r}, which could be read more than one way: give its "
+                                "format, e.g. date_format='%d/%m/%Y'") from None
 
 
 __all__ = ["numeric_frame", "read_periods"]

@@ -32,7 +32,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from truelift.errors import DataError, MethodError
+from truelift.errors import DataError, MethodError, boundary
 from truelift.inference.normal import p_phrase
 from truelift.quasi.columns import read_periods
 from truelift.quasi.result import Figure, QuasiAnalysis, Table, dropped_diagnostic, effect_estimate
@@ -64,12 +64,13 @@ class _Design:
     n_clusters: int
 
 
+@boundary
 def did(data: Any, *, outcome: str, time: str, treatment: str, unit: str | None = None,
         group: str | None = None, cluster: str | None = None, weights: str | None = None,
         method: Literal["auto", "twfe", "cs"] = "auto",
         control_group: Literal["never", "notyet"] = "never",
         window: tuple[int, int] | None = None, placebo: bool = True, drop_missing: bool = False,
-        level: float = 0.95, seed: int = 0) -> QuasiAnalysis:
+        level: float = 0.95, seed: int = 0, date_format: str | None = None) -> QuasiAnalysis:
     """Difference-in-differences with an event study, pre-trend test and placebo (module docstring).
 
     Args:
@@ -94,6 +95,8 @@ def did(data: Any, *, outcome: str, time: str, treatment: str, unit: str | None 
         drop_missing: drop (and count) rows with a missing outcome instead of failing.
         level: confidence level of the intervals.
         seed: recorded for provenance (nothing here is random).
+        date_format: strftime codes of text dates in ``time`` (``"%d/%m/%Y"``); without it text must
+            be ISO 8601 (``2024-03-04``), and ``03/04/2024`` is refused rather than guessed.
 
     Returns a :class:`QuasiAnalysis` with ``design="did"``: the headline ATT (and TWFE beside the
     robust estimator), the ``event_study`` and ``placebo`` tables, the ``event_study`` and
@@ -114,9 +117,11 @@ def did(data: Any, *, outcome: str, time: str, treatment: str, unit: str | None 
     if unit is not None and group is not None:
         raise MethodError("give either unit= (a panel) or group= (repeated cross-sections), not both")
 
-    design = (_read_panel(data, outcome, time, treatment, unit, cluster, weights, drop_missing)
+    design = (_read_panel(data, outcome, time, treatment, unit, cluster, weights, drop_missing,
+                          date_format)
               if unit is not None else
-              _read_cross_sections(data, outcome, time, treatment, group, cluster, weights, drop_missing))
+              _read_cross_sections(data, outcome, time, treatment, group, cluster, weights, drop_missing,
+                                   date_format))
     staggered = len(design.cohorts) > 1
     robust = design.kind == "panel" and (staggered or method == "cs")
     if robust and not design.balanced:
@@ -233,12 +238,13 @@ def did(data: Any, *, outcome: str, time: str, treatment: str, unit: str | None 
 # --------------------------------------------------------------------------------------- reading
 
 def _read_panel(data: Any, outcome: str, time: str, treatment: str, unit: str, cluster: str | None,
-                weights: str | None, drop_missing: bool) -> _Design:
+                weights: str | None, drop_missing: bool, date_format: str | None = None) -> _Design:
     from truelift.quasi.panel import read_panel
 
     extra = tuple(c for c in dict.fromkeys((cluster, weights)) if c is not None and c != unit)
     p = read_panel(data, unit=unit, time=time, outcome=outcome, treatment=treatment, extra=extra,
-                   drop_missing=drop_missing, require_absorbing=True, require_pre_periods=True)
+                   drop_missing=drop_missing, require_absorbing=True, require_pre_periods=True,
+                   date_format=date_format)
     fr = p.frame
     tpos = np.searchsorted(p.periods, fr["time"].to_numpy())
     ucodes, _ = pd.factorize(fr["unit"])
@@ -275,7 +281,8 @@ def _weights(s: pd.Series, col: str, ucodes: np.ndarray | None) -> np.ndarray:
 
 
 def _read_cross_sections(data: Any, outcome: str, time: str, treatment: str, group: str,
-                         cluster: str | None, weights: str | None, drop_missing: bool) -> _Design:
+                         cluster: str | None, weights: str | None, drop_missing: bool,
+                         date_format: str | None = None) -> _Design:
     from truelift.data.io import describe_source, numbers, read_columns
 
     cols = list(dict.fromkeys(c for c in (outcome, time, treatment, group, cluster, weights) if c))
@@ -289,7 +296,7 @@ def _read_cross_sections(data: Any, outcome: str, time: str, treatment: str, gro
             raise DataError(outcome, f"{int((~keep).sum())} of {n} rows have a missing outcome; "
                                      "pass drop_missing=True to drop (and count) them")
         dropped[f"missing {outcome}"] = int((~keep).sum())
-    t = read_periods(raw[time][keep].reset_index(drop=True), time)
+    t = read_periods(raw[time][keep].reset_index(drop=True), time, date_format)
     d = pd.to_numeric(raw[treatment][keep], errors="coerce").to_numpy()
     if np.isnan(d).any() or not np.all(np.isin(d, (0, 1))):
         raise DataError(treatment, "the treatment must be 0 or 1 in every row")

@@ -35,7 +35,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from truelift.errors import DataError, MethodError
+from truelift.errors import DataError, MethodError, boundary
 from truelift.quasi.panel import Panel, read_panel
 from truelift.quasi.result import Figure, QuasiAnalysis, Table, effect_estimate
 from truelift.quasi.synth import _as_period, _split, _x_values, synth
@@ -52,9 +52,11 @@ FEW_REGIONS = MIN_CLUSTERS
 # analysis
 
 
+@boundary
 @renamed(region="unit")
 def geo(data: Any, *, unit: str, time: str, outcome: str, treatment: str, start: Any,
-        method: str = "did", users: str | None = None, level: float = 0.95, seed: int = 0) -> QuasiAnalysis:
+        method: str = "did", users: str | None = None, level: float = 0.95, seed: int = 0,
+        date_format: str | None = None) -> QuasiAnalysis:
     """Analyse a geo experiment on a region x period panel (see the module docstring).
 
     Args:
@@ -65,6 +67,8 @@ def geo(data: Any, *, unit: str, time: str, outcome: str, treatment: str, start:
             treated aggregate).
         users: optional column of users per region-period; the outcome is then analysed per user.
         level: confidence level. ``seed``: recorded (both methods are deterministic).
+        date_format: strftime codes of text dates in ``time`` (``"%d/%m/%Y"``); without it text must
+            be ISO 8601 (``2024-03-04``), and ``03/04/2024`` is refused rather than guessed.
     """
     region = unit  # body names
     if method not in METHODS:
@@ -72,7 +76,8 @@ def geo(data: Any, *, unit: str, time: str, outcome: str, treatment: str, start:
     if not 0.0 < level < 1.0:
         raise MethodError(f"geo: level must be in (0, 1), got {level!r}")
     panel = read_panel(data, unit=region, time=time, outcome=outcome, treatment=treatment,
-                       extra=(users,) if users else (), require_balanced=True, require_pre_periods=False)
+                       extra=(users,) if users else (), require_balanced=True, require_pre_periods=False,
+                       date_format=date_format)
     start_v = _as_period(start, panel)
     pre, _post = _split(panel, start_v, time)
     f = panel.frame.copy()
@@ -291,11 +296,12 @@ class GeoPlan(Analysis):
         return self.assignment.to_frame()
 
 
+@boundary
 @renamed(region="unit")
 def geo_plan(history: Any, *, unit: str, time: str, outcome: str, treated_share: float = 0.5,
              method: str = "pairs", test_periods: int = 28, pre_periods: int | None = None,
              effect: float | None = None, alpha: float = 0.05, power: float = 0.8, reps: int = 200,
-             seed: int = 0) -> GeoPlan:
+             seed: int = 0, date_format: str | None = None) -> GeoPlan:
     """Design a geo experiment from history (see the module docstring).
 
     Args:
@@ -307,6 +313,8 @@ def geo_plan(history: Any, *, unit: str, time: str, outcome: str, treated_share:
             several windows fit); analyse the real test with the same pre length.
         effect: an expected relative lift (0.05 = +5 %) to report the power at.
         alpha, power: test level and target power. ``reps``: placebo windows. ``seed``: every draw.
+        date_format: strftime codes of text dates in ``time`` (``"%d/%m/%Y"``); without it text must
+            be ISO 8601 (``2024-03-04``), and ``03/04/2024`` is refused rather than guessed.
     """
     region = unit  # body names
     from scipy import stats
@@ -322,7 +330,8 @@ def geo_plan(history: Any, *, unit: str, time: str, outcome: str, treated_share:
         raise MethodError("geo_plan: alpha and power must be in (0, 1)")
     if reps < 10:
         raise MethodError(f"geo_plan: reps must be at least 10, got {reps}")
-    panel = read_panel(history, unit=region, time=time, outcome=outcome, require_balanced=True)
+    panel = read_panel(history, unit=region, time=time, outcome=outcome, require_balanced=True,
+                       date_format=date_format)
     y = panel.frame.pivot(index="unit", columns="time", values="y")
     units = [str(u) for u in y.index]
     mat = y.to_numpy()

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from truelift.data.io import describe_source, read_columns
-from truelift.errors import DataError, MethodError
+from truelift.errors import DataError, MethodError, boundary
 from truelift.quasi.columns import numeric_frame
 from truelift.quasi.result import (
     FAIL_F,
@@ -53,6 +53,7 @@ from truelift.schema import Diagnostic, Provenance, Status, Verdict
 MIN_ROWS = 10
 
 
+@boundary
 def iv(
     data: Any,
     *,

@@ -77,7 +77,7 @@ class Panel:
 def read_panel(data: Any, *, unit: str, time: str, outcome: str, treatment: str | None = None,
                extra: tuple[str, ...] = (), drop_missing: bool = False,
                require_balanced: bool = False, require_absorbing: bool = False,
-               require_pre_periods: bool = True) -> Panel:
+               require_pre_periods: bool = True, date_format: str | None = None) -> Panel:
     """Read and check a panel; see the module docstring. Raises :class:`DataError` on bad input.
 
     Checks, each a one-line error naming the column: the columns exist; ``time`` is numeric or a
@@ -100,7 +100,7 @@ def read_panel(data: Any, *, unit: str, time: str, outcome: str, treatment: str 
 
     if frame["unit"].isna().any():
         raise DataError(unit, f"{int(frame['unit'].isna().sum())} rows have a missing unit id")
-    frame["time"] = read_periods(frame["time"], time)
+    frame["time"] = read_periods(frame["time"], time, date_format)
     frame["y"] = numbers(frame["y"], outcome).to_numpy()
     missing = frame["y"].isna()
     if missing.any():

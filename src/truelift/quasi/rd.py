@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from truelift.data.io import describe_source, read_columns
-from truelift.errors import DataError, MethodError
+from truelift.errors import DataError, MethodError, boundary
 from truelift.quasi.columns import numeric_frame
 from truelift.quasi.result import (
     WEAK_F,
@@ -55,6 +55,7 @@ BINS_PER_SIDE = 20
 BALANCE_ALPHA = RD_BALANCE_ALPHA
 
 
+@boundary
 def rd(
     data: Any,
     *,

@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from truelift.errors import DataError, MethodError
+from truelift.errors import DataError, MethodError, boundary
 from truelift.quasi.columns import read_periods
 from truelift.quasi.result import Figure, QuasiAnalysis, Table, effect_estimate
 from truelift.schema import Diagnostic, Estimate, Provenance, Status, Verdict
@@ -59,11 +59,12 @@ ESTIMAND_NO_WASHOUT = ("average effect per period of the treatment arm for a sli
 SUBJECT = "Switchback test"
 
 
+@boundary
 def switchback(data: Any, *, outcome: str, time: str, treatment: str, slice: str | None = None,
                unit: str | None = None, washout: int | _dt.timedelta = 0,
                periods_per_slice: int | None = None, covariates: Sequence[str] = (),
                fixed_effects: Sequence[str] = (), level: float = 0.95,
-               drop_missing: bool = False) -> QuasiAnalysis:
+               drop_missing: bool = False, date_format: str | None = None) -> QuasiAnalysis:
     """Analyse a switchback test (see the module docstring for the estimand and the model).
 
     Args:
@@ -82,6 +83,8 @@ def switchback(data: Any, *, outcome: str, time: str, treatment: str, slice: str
         fixed_effects: columns absorbed as fixed effects (e.g. the hour of the day).
         level: confidence level of the intervals.
         drop_missing: drop (and count) rows with a missing outcome or covariate instead of failing.
+        date_format: strftime codes of text dates in ``time`` (``"%d/%m/%Y"``); without it text must
+            be ISO 8601 (``2024-03-04``), and ``03/04/2024`` is refused rather than guessed.
 
     Returns:
         ``QuasiAnalysis(design="switchback")``: the headline estimate (with the washout) and, when
@@ -107,7 +110,8 @@ def switchback(data: Any, *, outcome: str, time: str, treatment: str, slice: str
 
     f, rows_read, dropped, source = _read(data, outcome=outcome, time=time, treatment=treatment,
                                           slice_col=slice, unit=unit, covariates=covariates,
-                                          fixed_effects=fixed_effects, drop_missing=drop_missing)
+                                          fixed_effects=fixed_effects, drop_missing=drop_missing,
+                                          date_format=date_format)
     if w_delta and not pd.api.types.is_datetime64_any_dtype(f["time"]):
         raise MethodError(f"a timedelta washout needs dates in {time!r}; give a number of periods")
 
@@ -196,8 +200,8 @@ def switchback(data: Any, *, outcome: str, time: str, treatment: str, slice: str
 
 
 def _read(data: Any, *, outcome: str, time: str, treatment: str, slice_col: str | None, unit: str | None,
-          covariates: tuple[str, ...], fixed_effects: tuple[str, ...], drop_missing: bool
-          ) -> tuple[pd.DataFrame, int, dict[str, int], str]:
+          covariates: tuple[str, ...], fixed_effects: tuple[str, ...], drop_missing: bool,
+          date_format: str | None = None) -> tuple[pd.DataFrame, int, dict[str, int], str]:
     """A new frame with ``y, d, time, unit?, slice?, x0.., f0..`` and ``pidx`` (dense period rank)."""
     extra = tuple(c for c in (slice_col, *covariates, *fixed_effects) if c is not None)
     roles = [outcome, time, treatment, *([unit] if unit else []), *extra]
@@ -207,7 +211,8 @@ def _read(data: Any, *, outcome: str, time: str, treatment: str, slice_col: str 
         from truelift.quasi.panel import read_panel
 
         panel = read_panel(data, unit=unit, time=time, outcome=outcome, treatment=treatment,
-                           extra=extra, drop_missing=drop_missing, require_pre_periods=False)
+                           extra=extra, drop_missing=drop_missing, require_pre_periods=False,
+                           date_format=date_format)
         p = panel.frame
         f = pd.DataFrame({"y": p["y"].to_numpy(), "d": p["d"].to_numpy(), "time": p["time"].to_numpy(),
                           "unit": p["unit"].to_numpy()})
@@ -215,7 +220,7 @@ def _read(data: Any, *, outcome: str, time: str, treatment: str, slice_col: str 
         rows_read, dropped, source = panel.rows_read, dict(panel.rows_dropped), panel.source
     else:
         f, ext, rows_read, dropped, source = _read_periods(data, outcome, time, treatment, extra,
-                                                           drop_missing)
+                                                           drop_missing, date_format)
     if slice_col is not None:
         s = ext[slice_col]
         if pd.isna(s).any():
@@ -252,12 +257,13 @@ def _read(data: Any, *, outcome: str, time: str, treatment: str, slice_col: str 
 
 
 def _read_periods(data: Any, outcome: str, time: str, treatment: str, extra: tuple[str, ...],
-                  drop_missing: bool) -> tuple[pd.DataFrame, dict[str, Any], int, dict[str, int], str]:
+                  drop_missing: bool, date_format: str | None = None
+                  ) -> tuple[pd.DataFrame, dict[str, Any], int, dict[str, int], str]:
     from truelift.data.io import describe_source, numbers, read_columns
 
     raw = read_columns(data, [outcome, time, treatment, *extra])
     n = len(raw[outcome])
-    t = read_periods(raw[time], time)
+    t = read_periods(raw[time], time, date_format)
     y = numbers(raw[outcome], outcome).to_numpy(dtype=float)
     d = pd.to_numeric(raw[treatment], errors="coerce").to_numpy(dtype=float)
     if np.isnan(d).any():

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from truelift.errors import DataError, MethodError
+from truelift.errors import DataError, MethodError, boundary
 from truelift.quasi.panel import Panel, read_panel
 from truelift.quasi.result import Figure, QuasiAnalysis, Table, effect_estimate
 from truelift.schema import Diagnostic, Provenance, Status, Verdict
@@ -37,6 +37,7 @@ from truelift.schema.rules import HULL_FAIL, PRE_FIT_FAIL, PRE_FIT_WARN
 Predictor = str | tuple[str, Sequence[Any], str]
 
 
+@boundary
 def synth(
     data: Any,
     *,
@@ -52,6 +53,7 @@ def synth(
     placebo: bool = True,
     level: float = 0.95,
     seed: int = 0,
+    date_format: str | None = None,
 ) -> QuasiAnalysis:
     """Synthetic control of one treated unit; see the module docstring for the estimand and formulas.
 
@@ -77,6 +79,8 @@ def synth(
             error is the pre-period residual SD over ``sqrt(T1)`` (``se_kind="pre_period_residual"``),
             which assumes independent gaps, and a WARN says so.
         level: confidence level. ``seed``: recorded in provenance (the fit is deterministic).
+        date_format: strftime codes of text dates in ``time`` (``"%d/%m/%Y"``); without it text must
+            be ISO 8601 (``2024-03-04``), and ``03/04/2024`` is refused rather than guessed.
 
     Returns:
         ``QuasiAnalysis(design="synth")`` with the headline ``Estimate``, the tables
@@ -86,7 +90,8 @@ def synth(
         raise MethodError(f"synth: level must be in (0, 1), got {level!r}")
     specs = _predictor_specs(predictors)
     extra = tuple(dict.fromkeys(c for c, _, _ in specs if c != outcome))
-    panel = read_panel(data, unit=unit, time=time, outcome=outcome, extra=extra, require_balanced=True)
+    panel = read_panel(data, unit=unit, time=time, outcome=outcome, extra=extra, require_balanced=True,
+                       date_format=date_format)
     start_v = _as_period(start, panel)
     pre, _post = _split(panel, start_v, time)
     pool = _donor_pool(panel, treated, donors, unit)
