@@ -18,7 +18,7 @@ from typing import Any
 
 from truelift.errors import DataError, boundary
 from truelift.schema import Analysis, CodecError, analysis_class
-from truelift.schema.analysis import check_header
+from truelift.schema.analysis import check_header, kinds
 
 RESULT_MODULES = {
     "observational": "truelift.observational.analysis",
@@ -73,6 +73,9 @@ def load(source: Any) -> Analysis:
         kind = str(source["kind"])
         if kind in RESULT_MODULES:
             importlib.import_module(RESULT_MODULES[kind])
+        elif kind not in kinds():   # a kind defined elsewhere registers itself on import
+            raise CodecError(f"unknown analysis kind {kind[:60]!r}; this release saves "
+                             f"{', '.join(sorted({*RESULT_MODULES, *kinds()}))}")
         return analysis_class(kind).from_dict(source)
     except CodecError as exc:
         raise DataError(None, f"{where}: {exc}") from None

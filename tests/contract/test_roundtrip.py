@@ -76,3 +76,11 @@ def test_files_that_are_not_results_are_one_clear_error(tmp_path):
     deep.write_text("[" * 100_000 + "]" * 100_000)
     with pytest.raises(DataError, match=r"nested too deeply|cannot load a list"):
         tl.load(deep)
+
+
+def test_an_unknown_kind_lists_the_kinds_this_release_saves():
+    import truelift as tl
+    from truelift.errors import DataError
+
+    with pytest.raises(DataError, match=r"unknown analysis kind 'martian'; this release saves .*readout"):
+        tl.load({"schema_version": 2, "kind": "martian"})

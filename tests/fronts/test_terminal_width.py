@@ -83,3 +83,22 @@ def test_a_table_narrower_than_its_columns_loses_nothing_and_ragged_rows_are_pad
     assert "3333333" in _rendered(ragged, 30)
     two = _table("T", [("quantity", "left"), "value"], [["compliers' mean outcome treated", "0.123456"]])
     assert "0.123456" in _rendered(two, 24)
+
+
+def test_compact_shows_a_rate_in_percentage_points_and_money_as_it_is():
+    import io
+
+    from rich.console import Console
+
+    import truelift as tl
+    from truelift.report.terminal import compact_renderable
+
+    ds = tl.datasets.homepage_test(n=4000, seed=3)
+    r = tl.readout(ds.data, treatment="variant", control="control", outcome=["purchased", "revenue"])
+    assert r._rates() == {"purchased"}
+    buf = io.StringIO()
+    Console(file=buf, width=80, color_system=None).print(compact_renderable(r))
+    text = buf.getvalue()
+    lift = r.lift("purchased").estimate
+    assert "purchased (pp)" in text and f"{100 * lift.value:+.1f} pp" in text
+    assert "revenue (pp)" not in text

@@ -123,18 +123,15 @@ DEMO_FUNNEL = ("viewed_product", "added_to_cart", "checked_out", "purchased")
 
 def _uplift_truth_table(analysis: Any, truth: Any) -> Any:
     """Estimated vs true ATE and group shares of the uplift demo (the generator knows them)."""
-    from rich.table import Table
-
     from truelift.report import format as fmt
+    from truelift.report.terminal import adaptive_table
 
-    table = Table(title="Known truth (the generator's per-customer effects)", title_justify="left")
-    for col in ("quantity", "estimated", "true"):
-        table.add_column(col, justify="left" if col == "quantity" else "right")
+    rows = []
     for res in analysis.results:
         for arm in res.arms:
             true = truth.ate[arm.arm][res.outcome]
-            table.add_row(f"ATE {arm.arm} on {res.outcome}",
-                          f"{fmt.number(arm.ate.value)} {fmt.interval(*arm.ate.ci)}", fmt.number(true))
+            rows.append([f"ATE {arm.arm} on {res.outcome}",
+                         f"{fmt.number(arm.ate.value)} {fmt.interval(*arm.ate.ci)}", fmt.number(true)])
     first = analysis.results[0].arms[0]
     gr = first.groups
     tau = truth.per_customer[f"cate_{first.outcome}_{first.arm}"].to_numpy()
@@ -148,66 +145,59 @@ def _uplift_truth_table(analysis: Any, truth: Any) -> Any:
     true_label["sure thing"] = middle & (p0 >= gr.baseline_threshold)
     true_label["lost cause"] = middle & (p0 < gr.baseline_threshold)
     for g in gr.groups:
-        table.add_row(f"share {g.name} ({first.outcome})", fmt.percent(g.share, signed=False),
-                      fmt.percent(float(true_label[g.name].mean()), signed=False))
-    return table
+        rows.append([f"share {g.name} ({first.outcome})", fmt.percent(g.share, signed=False),
+                     fmt.percent(float(true_label[g.name].mean()), signed=False)])
+    return adaptive_table("Known truth (the generator's per-customer effects)",
+                          [("quantity", "left"), "estimated", "true"], rows)
 
 
 def _readout_truth_table(analysis: Any, truth: Any) -> Any:
     """The readout demo's lifts next to the generator's true population lifts."""
-    from rich import box
-    from rich.table import Table
-
     from truelift.report import format as fmt
+    from truelift.report.terminal import adaptive_table
 
     binary = {m.name: m.binary for m in analysis.metrics}
-    table = Table(title="Known truth of the generator (population lift of each variant over control)",
-                  title_justify="left", box=box.SIMPLE_HEAD, title_style="bold")
-    for col, justify in (("metric", "left"), ("variant", "left"), ("estimate", "right"),
-                         (f"{fmt.level(analysis.level)} CI", "right"), ("true lift", "right"),
-                         ("CI covers truth", "left")):
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    rows = []
     for lift in analysis.lifts:
         true = truth.absolute(lift.metric, str(lift.variant))
         b = binary[lift.metric]
         est = lift.estimate
-        table.add_row(lift.metric, str(lift.variant), fmt.lift(est.value, binary=b),
-                      fmt.lift_interval(*est.ci, binary=b), fmt.lift(true, binary=b),
-                      "yes" if est.ci[0] <= true <= est.ci[1] else "NO")
-    return table
+        rows.append([lift.metric, str(lift.variant), fmt.lift(est.value, binary=b),
+                     fmt.lift_interval(*est.ci, binary=b), fmt.lift(true, binary=b),
+                     "yes" if est.ci[0] <= true <= est.ci[1] else "NO"])
+    return adaptive_table(
+        "Known truth of the generator (population lift of each variant over control)",
+        [("metric", "left"), ("variant", "left"), "estimate", f"{fmt.level(analysis.level)} CI",
+         "true lift", ("CI covers\ntruth", "left")], rows)
 
 
 def _truth_table(analysis: Any, truth: Any) -> Any:
     """The demo's point: the estimates next to the generator's known true ATT."""
-    from rich import box
-    from rich.table import Table
+    from rich.text import Text
 
     from truelift.report import format as fmt
     from truelift.report.observational import binary_outcomes
+    from truelift.report.terminal import adaptive_table
 
     binary = binary_outcomes(analysis)
-    table = Table(title="Known truth of the generator (ATT: effect on the treated; * = primary)",
-                  title_justify="left", box=box.SIMPLE_HEAD, title_style="bold")
-    for col, justify in (("outcome", "left"), ("method", "left"), ("estimate", "right"),
-                         (f"{fmt.level(analysis.level)} CI", "right"),
-                         ("true ATT (sample)", "right"), ("true ATT (population)", "right"),
-                         ("CI covers sample truth", "left")):
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    rows = []
     for outcome in analysis.roles.outcomes:
         b = binary[outcome]
-        rows = [e for e in analysis.naive if e.outcome == outcome]
-        rows += [e for e in analysis.estimates if e.outcome == outcome]
+        ests = [e for e in analysis.naive if e.outcome == outcome]
+        ests += [e for e in analysis.estimates if e.outcome == outcome]
         true_att = truth.att[outcome]
-        for est in rows:
+        for est in ests:
             covers = est.ci[0] <= true_att <= est.ci[1]
-            table.add_row(
-                outcome, est.method + (" *" if est.method == analysis.primary else ""),
-                fmt.lift(est.value, binary=b), fmt.lift_interval(*est.ci, binary=b),
-                fmt.lift(true_att, binary=b), fmt.lift(truth.population_att[outcome], binary=b),
-                "yes" if covers else "NO", style="dim" if est.method == "naive" else None)
-    return table
-
-
+            cells = [outcome, est.method + (" *" if est.method == analysis.primary else ""),
+                     fmt.lift(est.value, binary=b), fmt.lift_interval(*est.ci, binary=b),
+                     fmt.lift(true_att, binary=b), fmt.lift(truth.population_att[outcome], binary=b),
+                     "yes" if covers else "NO"]
+            style = "dim" if est.method == "naive" else ""
+            rows.append([Text(c, style=style) for c in cells])
+    return adaptive_table(
+        "Known truth of the generator (ATT: effect on the treated; * = primary)",
+        [("outcome", "left"), ("method", "left"), "estimate", f"{fmt.level(analysis.level)} CI",
+         "true ATT\n(sample)", "true ATT\n(population)", ("CI covers\nsample truth", "left")], rows)
 
 
 # --------------------------------------------------------------------------- the other kinds

@@ -85,6 +85,9 @@ class Factorial(Analysis):
     verdict: Verdict
     provenance: Provenance
 
+    def _rates(self) -> frozenset[str]:
+        return frozenset(m for m, b in self.binary.items() if b)
+
     def _title(self) -> str:
         return f"Factorial test of {' x '.join(self.factors)}"
 

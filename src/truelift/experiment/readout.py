@@ -99,6 +99,9 @@ class Readout(Analysis):
                 return lift
         raise KeyError(f"no lift for metric {metric!r} and variant {variant!r}")
 
+    def _rates(self) -> frozenset[str]:
+        return frozenset(m.name for m in self.metrics if m.binary)
+
     def _title(self) -> str:
         return f"A/B test readout of {self.variant_column}"
 

@@ -146,6 +146,9 @@ class UpliftAnalysis(Analysis):
 
         return pd.DataFrame({k: np.asarray(v) for k, v in self._scores.items()})
 
+    def _rates(self) -> frozenset[str]:
+        return frozenset(r.outcome for r in self.results if r.binary)
+
     def _title(self) -> str:
         return f"Uplift and targeting: {self.treatment}"
 

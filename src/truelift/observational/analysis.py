@@ -130,6 +130,9 @@ class ObservationalAnalysis(Analysis):
     matches: Any = dataclasses.field(default=None, repr=False, compare=False,
                                      metadata={"to_dict": False})
 
+    def _rates(self) -> frozenset[str]:
+        return frozenset(o for o, b in self.binary.items() if b)
+
     def _title(self) -> str:
         return f"Observational lift of {self.roles.treatment} ({self.estimand})"
 

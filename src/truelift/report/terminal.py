@@ -49,6 +49,13 @@ def _table(title: str | None, columns: Sequence[str | tuple[str, str]],
     return _Adaptive(title, columns, rows, caption=caption, compact=compact, no_wrap=no_wrap)
 
 
+def adaptive_table(title: str | None, columns: Sequence[str | tuple[str, str]],
+                   rows: Sequence[Sequence[Any]], *, caption: str | None = None) -> Any:
+    """A table laid out for the terminal's width with no cell cut and no number wrapped (see
+    :class:`_Adaptive`): for fronts that print a table of their own (the CLI's truth tables)."""
+    return _table(title, columns, rows, caption=caption, compact=True, no_wrap=True)
+
+
 class _Adaptive:
     """A table laid out for the width it is printed at, so that no cell is ever cut to "24…".
 
@@ -429,13 +436,20 @@ def compact_renderable(analysis: Any) -> Any:
         parts.append(_panel(Text(""), title))
     ests = analysis._estimates()
     if ests:
+        rates = analysis._rates()
         arms = any(e.arm is not None for e in ests)
         cols: list[str | tuple[str, str]] = [("outcome", "left"), *([("arm", "left")] if arms else []),
                                              ("method", "left"), ("estimand", "left"),
                                              f"estimate [{fmt.level(ests[0].level)} CI]", "relative",
                                              "p", "n treated / control"]
-        rows = [[e.outcome, *([e.arm or ""] if arms else []), e.method, e.estimand,
-                 f"{fmt.effect(e.value)} {fmt.interval(*e.ci, fmt=fmt.effect)}",
+
+        def effect(e: Any) -> str:
+            if e.outcome in rates:   # a difference of shares: percentage points
+                return f"{fmt.pp(e.value)} {fmt.interval(*e.ci, fmt=lambda x: fmt.pp(x, unit=False))}"
+            return f"{fmt.effect(e.value)} {fmt.interval(*e.ci, fmt=fmt.effect)}"
+
+        rows = [[e.outcome + (" (pp)" if e.outcome in rates else ""), *([e.arm or ""] if arms else []),
+                 e.method, e.estimand, effect(e),
                  fmt.percent(e.relative.value) if e.relative is not None else fmt.MISSING,
                  fmt.pvalue(e.pvalue), f"{fmt.integer(e.n_treated)} / {fmt.integer(e.n_control)}"]
                 for e in ests]

@@ -117,6 +117,11 @@ class Analysis(_ToDict):
         """The analysis's figures, as typed data (one drawer per ``Figure.kind``)."""
         return tuple(getattr(self, "figures", ()))
 
+    def _rates(self) -> frozenset[str]:
+        """The outcomes measured as 0/1 rates: their effects are differences of shares, which
+        the fronts show in percentage points (none by default)."""
+        return frozenset()
+
     def _title(self) -> str:
         title = getattr(self, "title", None)
         return str(title) if title else self.kind.replace("_", " ").capitalize()
