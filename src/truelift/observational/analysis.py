@@ -176,9 +176,12 @@ class ObservationalAnalysis(Analysis):
                                     "lower": [e.ci[0] for e in ests],
                                     "upper": [e.ci[1] for e in ests],
                                     "series": ["naive" if e.method == "naive" else "adjusted"
-                                               for e in ests]},
-                              xlabel="method", ylabel=f"effect on {outcome} ({self.estimand}); "
-                                                      "* = primary"))
+                                               for e in ests],
+                                    **({"scale": "pp"} if self.binary.get(outcome) else {})},
+                              xlabel="method",
+                              ylabel=f"effect on {outcome} ({self.estimand}"
+                                     + (", percentage points" if self.binary.get(outcome) else "")
+                                     + "); * = primary"))
         p = self.propensity
         out.append(Figure(name="overlap", kind="histogram", title="Propensity score overlap",
                           data={"edges": list(p.bin_edges),

@@ -331,6 +331,10 @@ def forest_plot(fig_data: Any) -> str:
                      groups=data.get("groups"), series=series, filled=filled,
                      reference=data.get("reference"), color=color,
                      percent=data.get("scale") == "percent")
+        if data.get("scale") == "pp":   # a difference of shares, in percentage points
+            from matplotlib.ticker import FuncFormatter
+
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{100 * v:g}"))
         _series_legend(fig, color if series and len(color) > 1 else {},
                        filled_note=(data.get("hollow") or "not significant")
                        if filled is not None and not all(filled) else None)

@@ -30,7 +30,7 @@ FIGURE_KINDS = {
     "forest": "labels, values, lower, upper (one row each, top to bottom); optional groups (a rule "
               "between them), series (one colour each), filled (False: hollow, e.g. not "
               "significant; hollow names it), reference (a tick per row, e.g. the pooled value), "
-              "scale ('percent' for relative lifts)",
+              "scale ('percent' for relative lifts, 'pp' for differences of shares)",
     "love": "labels (covariates), before (SMD before adjustment), after: method -> SMD after; "
             "threshold (balanced below) and fail",
 }
