@@ -28,7 +28,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from truelift.schema.version import VERSION as __version__
 
 _LAZY = {
     "observe": ("truelift.observational.analysis", "observe"),

@@ -80,3 +80,16 @@ def test_the_readme_shows_the_generated_glossary():
     keywords = {t.keyword for t in GLOSSARY}
     for renames in RENAMED.values():
         assert set(renames.values()) <= keywords | {"level"}
+
+
+def test_the_version_is_written_once_and_every_result_carries_it():
+    import tomllib
+    from pathlib import Path
+
+    import truelift as tl
+    from truelift.schema.version import VERSION
+
+    meta = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    assert tl.__version__ == VERSION == meta["project"]["version"]
+    r = tl.plan("proportion", baseline=0.1, mde=0.02)
+    assert r.provenance.truelift_version == VERSION

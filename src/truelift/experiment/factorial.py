@@ -24,7 +24,6 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from truelift import __version__
 from truelift.errors import DataError, MethodError, RoleError, boundary
 from truelift.experiment.aggregate import Request, aggregate
 from truelift.experiment.lift import arm_summaries
@@ -33,7 +32,17 @@ from truelift.experiment.readout import _pairs, _resolve
 from truelift.experiment.srm import SampleRatio, sample_ratio
 from truelift.inference.multiplicity import holm
 from truelift.inference.normal import normal_ci, normal_pvalue, p_phrase
-from truelift.schema import Analysis, Diagnostic, Estimate, Figure, Provenance, Status, Table, Verdict
+from truelift.schema import (
+    Analysis,
+    Diagnostic,
+    Estimate,
+    Figure,
+    Provenance,
+    Status,
+    Table,
+    Verdict,
+    make_provenance,
+)
 from truelift.schema.rules import SRM_ALPHA
 from truelift.schema.values import _ToDict
 from truelift.vocabulary import renamed
@@ -236,8 +245,7 @@ def factorial(
                                  f"The split over cells matches the plan ({p_phrase(srm.pvalue)})."))]
     verdict = Verdict.from_diagnostics(diags, subject="Factorial readout")
     used = int(cells.rows.sum())
-    prov = Provenance(truelift_version=__version__,
-                      parameters={"factors": dict(zip(names, controls, strict=True)),
+    prov = make_provenance(parameters={"factors": dict(zip(names, controls, strict=True)),
                                   "metrics": [m.name for m in specs], "alpha": alpha,
                                   "covariates": {m.name: list(m.covariates) for m in specs}},
                       seed=None, rows_read=cells.rows_read, rows_used=used, rows_dropped=dropped,

@@ -48,7 +48,6 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.special import nctdtr, ndtr, ndtri, stdtrit
 
-from truelift import __version__
 from truelift.errors import MethodError, boundary
 from truelift.experiment.always_valid import halfwidth, optimal_tau2
 from truelift.experiment.group_sequential import (
@@ -58,7 +57,17 @@ from truelift.experiment.group_sequential import (
     drift_for_power,
     fixed_drift,
 )
-from truelift.schema import Analysis, Diagnostic, Estimate, Figure, Provenance, Status, Table, Verdict
+from truelift.schema import (
+    Analysis,
+    Diagnostic,
+    Estimate,
+    Figure,
+    Provenance,
+    Status,
+    Table,
+    Verdict,
+    make_provenance,
+)
 from truelift.schema.rules import MIN_DAYS, MIN_EVENTS, POWER_FAIL, POWER_WARN
 from truelift.schema.values import _ToDict
 
@@ -461,7 +470,7 @@ def plan(metric: str = "proportion", *, baseline: float, sd: float | None = None
         mean_treated=float(baseline + d),
         daily_traffic=None if daily_traffic is None else float(daily_traffic),
         duration_days=duration, sequential=seq_plan, notes=tuple(notes),
-        provenance=Provenance(truelift_version=__version__, parameters=params, seed=None,
+        provenance=make_provenance(parameters=params, seed=None,
                               rows_read=0, rows_used=0, source="plan"),
         diagnostics=diags, verdict=plan_verdict(diags))
 

@@ -17,13 +17,22 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from truelift import __version__
 from truelift.errors import DataError, MethodError, RoleError, boundary
 from truelift.experiment.aggregate import Aggregated, Request, aggregate, is_dataframe
 from truelift.experiment.cells import Cells
 from truelift.experiment.metrics import Auto, Metric, Proportion, Ratio, check_metric_columns, resolve_metrics
 from truelift.inference.multiplicity import CORRECTIONS, benjamini_hochberg, holm
-from truelift.schema import Analysis, Diagnostic, Estimate, Figure, Provenance, Status, Table, Verdict
+from truelift.schema import (
+    Analysis,
+    Diagnostic,
+    Estimate,
+    Figure,
+    Provenance,
+    Status,
+    Table,
+    Verdict,
+    make_provenance,
+)
 from truelift.schema.rules import PRE_BALANCE_Z, SEGMENT_SPLIT_ALPHA, SRM_ALPHA
 from truelift.schema.values import _ToDict
 from truelift.vocabulary import renamed
@@ -489,7 +498,7 @@ def readout(
               "sequential": sequential, "horizon": horizon, "srm_threshold": srm_threshold,
               "dropna": dropna}
     used = int(cells.rows.sum())  # rows of the source (events, with unit=); users are in `arms`
-    prov = Provenance(truelift_version=__version__, parameters=params, seed=seed if bayes else None,
+    prov = make_provenance(parameters=params, seed=seed if bayes else None,
                       rows_read=cells.rows_read, rows_used=used, rows_dropped=rows_dropped,
                       source=agg.source)
     return Readout(variant_column=variant, control=control, arms=arms, metrics=infos, lifts=tuple(lifts),

@@ -50,7 +50,17 @@ from truelift.inference.influence import covariance_from_influence
 from truelift.inference.normal import effect_from_means, p_phrase
 from truelift.nuisance.crossfit import default_folds, fold_ids
 from truelift.nuisance.folds import canonicalize
-from truelift.schema import Analysis, Diagnostic, Estimate, Figure, Provenance, Status, Table, Verdict
+from truelift.schema import (
+    Analysis,
+    Diagnostic,
+    Estimate,
+    Figure,
+    Provenance,
+    Status,
+    Table,
+    Verdict,
+    make_provenance,
+)
 from truelift.schema.rules import GROUP_MIN, HETEROGENEITY_ALPHA, UPLIFT_CLIPPED_FAIL, UPLIFT_CLIPPED_OK
 from truelift.schema.values import _ToDict
 from truelift.vocabulary import renamed
@@ -689,9 +699,8 @@ def _design_diagnostics(design: str, nuis: Nuisances, prepared: Prepared) -> lis
 
 
 def _provenance(prepared: Prepared, locals_: dict[str, Any], seed: int) -> Provenance:
-    from truelift import __version__
 
-    return Provenance(truelift_version=__version__, parameters=locals_, seed=seed,
+    return make_provenance(parameters=locals_, seed=seed,
                       rows_read=prepared.rows_read, rows_used=prepared.n,
                       rows_dropped=dict(prepared.rows_dropped), source=prepared.source)
 

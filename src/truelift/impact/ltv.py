@@ -53,7 +53,7 @@ import pandas as pd
 
 from truelift.errors import DataError, MethodError, boundary
 from truelift.impact.result import Figure, ImpactAnalysis, Table, effect_estimate
-from truelift.schema import Diagnostic, Provenance, Status, Verdict
+from truelift.schema import Diagnostic, Status, Verdict, make_provenance
 from truelift.schema.rules import EXTRAPOLATED_SHARE_WARN, MIN_PERIODS
 from truelift.vocabulary import renamed
 
@@ -126,10 +126,8 @@ def ltv(data: Any, *, unit: str, time: str, revenue: str, treatment: str, contro
     tables = (_retention_table(arms, t_count), _ltv_table(arms, per_arm, head))
     figures = _figures(arms, t_count, horizon, period, revenue)
     notes = _notes(arms, t_count, horizon, discount)
-    from truelift import __version__
 
-    provenance = Provenance(
-        truelift_version=__version__,
+    provenance = make_provenance(
         parameters=dict(customer=customer, period=period, revenue=revenue, variant=variant,
                         control=_plain_label(control), treatment=_plain_label(treat), horizon=horizon,
                         discount=discount, level=level, drop_missing=drop_missing),

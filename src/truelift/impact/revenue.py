@@ -44,7 +44,7 @@ import pandas as pd
 
 from truelift.errors import DataError, MethodError, boundary
 from truelift.impact.result import Figure, ImpactAnalysis, Table, effect_estimate
-from truelift.schema import Diagnostic, Estimate, Provenance, Status, Verdict
+from truelift.schema import Diagnostic, Estimate, Provenance, Status, Verdict, make_provenance
 from truelift.schema.rules import MIN_CONVERTERS
 from truelift.vocabulary import renamed
 
@@ -121,9 +121,8 @@ def arm_variance(infl: np.ndarray) -> np.ndarray:
 def provenance(parameters: dict[str, Any], rows_read: int, rows_used: int,
                rows_dropped: dict[str, int]) -> Provenance:
     """The provenance of an impact analysis (no randomness: seed ``None``)."""
-    from truelift import __version__
 
-    return Provenance(truelift_version=__version__, parameters=parameters, seed=None, rows_read=rows_read,
+    return make_provenance(parameters=parameters, seed=None, rows_read=rows_read,
                       rows_used=rows_used, rows_dropped=dict(rows_dropped))
 
 

@@ -53,7 +53,7 @@ from truelift.errors import MethodError, boundary
 from truelift.impact.load import LoadedResult, loaded_estimates
 from truelift.impact.projection import estimand_is
 from truelift.quasi.result import Figure, Table
-from truelift.schema import Analysis, Diagnostic, Estimate, Provenance, Status, Verdict
+from truelift.schema import Analysis, Diagnostic, Estimate, Provenance, Status, Verdict, make_provenance
 from truelift.schema.rules import LOSS_THRESHOLD
 from truelift.schema.values import _ToDict
 
@@ -254,7 +254,6 @@ def project(result: Any, *, customers: int, scenarios: Sequence[Scenario] | None
     params = dict(customers=customers, scenarios=[dataclasses.asdict(s) for s in scen], outcome=outcome,
                   value=value, cost_per_customer=cost, fixed_cost=float(fixed_cost), horizon=horizon,
                   decay=float(decay), target=target, draws=draws, seed=seed, level=level)
-    from truelift import __version__
 
     return ScenarioAnalysis(
         outcome=est.outcome, estimate_name=name, source_estimate=est, source=loaded.source,
@@ -264,7 +263,7 @@ def project(result: Any, *, customers: int, scenarios: Sequence[Scenario] | None
         moderate=mid.name, scenarios=tuple(outcomes), tables=(_table(outcomes, level, target),),
         figures=figures, diagnostics=diags,
         verdict=Verdict.from_diagnostics(diags, subject="Rollout projection"),
-        provenance=Provenance(truelift_version=__version__, parameters=params, seed=seed, rows_read=0,
+        provenance=make_provenance(parameters=params, seed=seed, rows_read=0,
                               rows_used=0, source=loaded.source),
         notes=_notes(est, horizon),
     )

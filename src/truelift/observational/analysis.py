@@ -14,7 +14,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from truelift import __version__
 from truelift.data.prepare import Prepared, Roles, check_arms, prepare
 from truelift.errors import MethodError, boundary
 from truelift.impact.projection import Projection, project_linear
@@ -63,6 +62,7 @@ from truelift.schema import (
     Status,
     Table,
     Verdict,
+    make_provenance,
 )
 from truelift.schema.figures import records_table
 from truelift.schema.rules import SMD_FAIL, SMD_OK
@@ -497,7 +497,7 @@ def observe(
               "placebo_reps": placebo_reps, "customers": customers, "rollout": rollout,
               "dropped_covariates": dict(prepared.dropped_covariates),
               "missing_by_column": dict(prepared.missing_by_column)}
-    prov = Provenance(truelift_version=__version__, parameters=params, seed=seed,
+    prov = make_provenance(parameters=params, seed=seed,
                       rows_read=prepared.rows_read, rows_used=prepared.n,
                       rows_dropped=dict(prepared.rows_dropped), source=prepared.source)
     matches = None

@@ -36,7 +36,7 @@ from truelift.errors import DataError, MethodError, boundary
 from truelift.inference.normal import p_phrase
 from truelift.quasi.columns import read_periods
 from truelift.quasi.result import Figure, QuasiAnalysis, Table, dropped_diagnostic, effect_estimate
-from truelift.schema import Diagnostic, Estimate, Provenance, Status, Verdict
+from truelift.schema import Diagnostic, Estimate, Status, Verdict, make_provenance
 from truelift.schema.rules import MIN_CLUSTERS, MIN_COHORT, PRETREND_ALPHA, TWFE_GAP_Z
 
 METHODS = {"auto": "the robust estimator for staggered adoption, else TWFE",
@@ -219,9 +219,8 @@ def did(data: Any, *, outcome: str, time: str, treatment: str, unit: str | None 
     title = ("Difference-in-differences, staggered adoption" if staggered else
              "Difference-in-differences, 2x2" if len(design.periods) == 2 else
              "Difference-in-differences, one adoption date")
-    from truelift import __version__
 
-    prov = Provenance(truelift_version=__version__, parameters=params, seed=seed,
+    prov = make_provenance(parameters=params, seed=seed,
                       rows_read=design.rows_read, rows_used=len(f), rows_dropped=rows_dropped,
                       source=design.source)
     return QuasiAnalysis(

@@ -39,7 +39,7 @@ from truelift.errors import DataError, MethodError, boundary
 from truelift.quasi.panel import Panel, read_panel
 from truelift.quasi.result import Figure, QuasiAnalysis, Table, effect_estimate
 from truelift.quasi.synth import _as_period, _split, _x_values, synth
-from truelift.schema import Analysis, Diagnostic, Estimate, Provenance, Status, Verdict
+from truelift.schema import Analysis, Diagnostic, Estimate, Provenance, Status, Verdict, make_provenance
 from truelift.schema.rules import FPR_BAND_SIGMAS, HISTORY_WINDOWS, MIN_CLUSTERS
 from truelift.vocabulary import renamed
 
@@ -230,9 +230,8 @@ def _few_regions(g: int) -> Diagnostic:
 
 
 def _provenance(panel: Panel, params: dict[str, Any], seed: int | None) -> Provenance:
-    from truelift import __version__
 
-    return Provenance(truelift_version=__version__, parameters=params, seed=seed, rows_read=panel.rows_read,
+    return make_provenance(parameters=params, seed=seed, rows_read=panel.rows_read,
                       rows_used=len(panel.frame), rows_dropped=dict(panel.rows_dropped), source=panel.source)
 
 
@@ -402,9 +401,8 @@ def geo_plan(history: Any, *, unit: str, time: str, outcome: str, treated_share:
                      "false-positive rate is below alpha and the MDE is a little optimistic for it.")
     if pairs is not None and n_reg % 2:
         notes.append("One region is left unpaired and stays in control.")
-    from truelift import __version__
 
-    prov = Provenance(truelift_version=__version__, parameters=dict(
+    prov = make_provenance(parameters=dict(
         region=region, time=time, outcome=outcome, treated_share=treated_share, method=method,
         test_periods=test_periods, pre_periods=pre_len, effect=effect, alpha=alpha, power=power, reps=reps),
         seed=seed, rows_read=panel.rows_read, rows_used=len(panel.frame),

@@ -48,7 +48,7 @@ from truelift.quasi.result import (
     effect_estimate,
     first_stage_status,
 )
-from truelift.schema import Diagnostic, Provenance, Status, Verdict
+from truelift.schema import Diagnostic, Status, Verdict, make_provenance
 
 MIN_ROWS = 10
 
@@ -246,10 +246,8 @@ def iv(
         "never-takers are not moved by the instrument and tell us nothing about their own effect."
     )
     verdict = Verdict.from_diagnostics(diagnostics, subject="Instrumental variables")
-    from truelift import __version__
 
-    provenance = Provenance(
-        truelift_version=__version__,
+    provenance = make_provenance(
         parameters=dict(
             outcome=outcome,
             treatment=treatment,

@@ -47,7 +47,7 @@ from truelift.quasi.result import (
     effect_estimate,
     first_stage_status,
 )
-from truelift.schema import Diagnostic, Estimate, Provenance, Status, Verdict
+from truelift.schema import Diagnostic, Estimate, Status, Verdict, make_provenance
 from truelift.schema.rules import DENSITY_ALPHA, DENSITY_FAIL, MIN_PER_SIDE, RD_BALANCE_ALPHA
 
 KERNELS = {"triangular": "tri", "epanechnikov": "epa", "uniform": "uni"}
@@ -242,10 +242,8 @@ def rd(
         "side (checked by the density test and covariate balance)."
     )
     verdict = Verdict.from_diagnostics(diagnostics, subject="Regression discontinuity")
-    from truelift import __version__
 
-    provenance = Provenance(
-        truelift_version=__version__,
+    provenance = make_provenance(
         parameters=dict(
             outcome=outcome,
             running=running,

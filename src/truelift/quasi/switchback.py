@@ -48,7 +48,7 @@ import pandas as pd
 from truelift.errors import DataError, MethodError, boundary
 from truelift.quasi.columns import read_periods
 from truelift.quasi.result import Figure, QuasiAnalysis, Table, effect_estimate
-from truelift.schema import Diagnostic, Estimate, Provenance, Status, Verdict
+from truelift.schema import Diagnostic, Estimate, Status, Verdict, make_provenance
 from truelift.schema.rules import CARRYOVER_ALPHA, MIN_SLICES_PER_ARM, SLICE_BALANCE_ALPHA, WASHOUT_SHARE_WARN
 
 BALANCE_ALPHA = SLICE_BALANCE_ALPHA
@@ -173,10 +173,9 @@ def switchback(data: Any, *, outcome: str, time: str, treatment: str, slice: str
                             "upper": tuple(e.ci[1] for _, e in bars)},
                       xlabel="washout (periods)", ylabel=f"effect on {outcome}"))
     notes = _notes(shared, unit, slice, periods_per_slice, int(slices.shape[0]), head, raw, washout)
-    from truelift import __version__
 
-    provenance = Provenance(
-        truelift_version=__version__, seed=None, rows_read=rows_read, rows_used=len(kept),
+    provenance = make_provenance(
+        seed=None, rows_read=rows_read, rows_used=len(kept),
         rows_dropped=dropped, source=source,
         parameters=dict(outcome=outcome, time=time, treatment=treatment, slice=slice, unit=unit,
                         washout=_describe(washout), periods_per_slice=periods_per_slice,

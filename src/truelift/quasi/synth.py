@@ -31,7 +31,7 @@ import pandas as pd
 from truelift.errors import DataError, MethodError, boundary
 from truelift.quasi.panel import Panel, read_panel
 from truelift.quasi.result import Figure, QuasiAnalysis, Table, effect_estimate
-from truelift.schema import Diagnostic, Provenance, Status, Verdict
+from truelift.schema import Diagnostic, Provenance, Status, Verdict, make_provenance
 from truelift.schema.rules import HULL_FAIL, PRE_FIT_FAIL, PRE_FIT_WARN
 
 Predictor = str | tuple[str, Sequence[Any], str]
@@ -384,13 +384,12 @@ def _x_values(index: pd.Index) -> list[Any]:
 
 
 def _provenance(panel: Panel, params: dict[str, Any], seed: int | None, used: list[Any]) -> Provenance:
-    from truelift import __version__
 
     n_used = int(panel.frame["unit"].isin(used).sum())
     dropped = dict(panel.rows_dropped)
     if n_used < len(panel.frame):
         dropped["units outside the donor pool"] = len(panel.frame) - n_used
-    return Provenance(truelift_version=__version__, parameters=params, seed=seed, rows_read=panel.rows_read,
+    return make_provenance(parameters=params, seed=seed, rows_read=panel.rows_read,
                       rows_used=n_used, rows_dropped=dropped, source=panel.source)
 
 

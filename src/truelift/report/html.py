@@ -36,7 +36,7 @@ def _environment() -> Any:
 
 def render_page(page: Any, *, standalone: bool = True) -> str:
     """A :class:`~truelift.report.page.Page` as HTML: the one template of every kind."""
-    from truelift import __version__
+    from truelift.schema.version import VERSION as __version__
 
     return _environment().get_template("report.html.j2").render(
         body_template="_page.html.j2", standalone=standalone, version=__version__, page=page,

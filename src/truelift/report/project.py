@@ -155,7 +155,7 @@ def page(analysis: Any, *, figures: bool = False) -> Any:
 def render_brief(analysis: Any) -> str:
     """The one-page decision brief (a self-contained HTML page): what was measured, what it is
     worth, how sure we are, what to do."""
-    from truelift import __version__
+    from truelift.schema.version import VERSION as __version__
     from truelift.report.draw import DRAW
     from truelift.report.html import _environment
 

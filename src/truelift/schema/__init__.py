@@ -21,6 +21,7 @@ from truelift.schema.values import (
     Relative,
     Status,
     Verdict,
+    make_provenance,
 )
 
 __all__ = [
@@ -41,4 +42,5 @@ __all__ = [
     "analysis_class",
     "from_dict",
     "kinds",
+    "make_provenance",
 ]

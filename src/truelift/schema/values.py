@@ -212,3 +212,15 @@ class Provenance(_ToDict):
     rows_used: int
     rows_dropped: Mapping[str, int] = dataclasses.field(default_factory=dict)
     source: str = "pandas.DataFrame"
+
+
+def make_provenance(*, parameters: Mapping[str, Any], seed: int | None, rows_read: int,
+                    rows_used: int, rows_dropped: Mapping[str, int] | None = None,
+                    source: str = "pandas.DataFrame") -> Provenance:
+    """The :class:`Provenance` of a result of this release: every method builds it here, so the
+    version is stamped in one place (methods never import the package root for it)."""
+    from truelift.schema.version import VERSION
+
+    return Provenance(truelift_version=VERSION, parameters=parameters, seed=seed,
+                      rows_read=rows_read, rows_used=rows_used, rows_dropped=dict(rows_dropped or {}),
+                      source=source)
