@@ -155,9 +155,9 @@ def page(analysis: Any, *, figures: bool = False) -> Any:
 def render_brief(analysis: Any) -> str:
     """The one-page decision brief (a self-contained HTML page): what was measured, what it is
     worth, how sure we are, what to do."""
-    from truelift.schema.version import VERSION as __version__
     from truelift.report.draw import DRAW
     from truelift.report.html import _environment
+    from truelift.schema.version import VERSION as __version__
 
     v = view(analysis)
     fan = next((f for f in analysis.figures if f.kind == "fan"), None)
