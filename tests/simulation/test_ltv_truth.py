@@ -25,9 +25,9 @@ def test_retention_and_ltv_recovered() -> None:
         n = int(tab.loc[arm, "customers"])
         p_t = truth.retention_curve(arm)
         se = np.sqrt(p_t * (1 - p_t) / n) + 1e-12
-        assert np.all(np.abs(ret[f"retention {arm}"].to_numpy() - p_t) < 4 * se), arm
-        assert abs(tab.loc[arm, "fitted retention"] - truth.retention[i]) < 0.01
-        assert abs(tab.loc[arm, "total"] - truth.ltv(arm, 24, 0.01)) < 4 * tab.loc[arm, "se"], arm
+        assert np.all(np.abs(ret[f"retention_{arm}"].to_numpy() - p_t) < 4 * se), arm
+        assert abs(tab.loc[arm, "fitted_retention"] - truth.retention[i]) < 0.01
+        assert abs(tab.loc[arm, "ltv"] - truth.ltv(arm, 24, 0.01)) < 4 * tab.loc[arm, "se"], arm
     e = res.estimate()
     assert abs(e.value - truth.incremental_ltv(24, 0.01)) < 4 * e.se
     # negative control: the observed window alone misses most of the true 24-period increment

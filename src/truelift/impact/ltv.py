@@ -354,8 +354,8 @@ def _diagnostics(arms: dict[Any, dict[str, Any]], t_count: int, horizon: int, dr
 
 def _retention_table(arms: dict[Any, dict[str, Any]], t_count: int) -> Table:
     labels = list(arms)
-    cols = ["period", *(f"retention {k}" for k in labels), *(f"churn {k}" for k in labels),
-            *(f"revenue per customer {k}" for k in labels)]
+    cols = ["period", *(f"retention_{k}" for k in labels), *(f"churn_{k}" for k in labels),
+            *(f"revenue_per_customer_{k}" for k in labels)]
     rows = []
     for t in range(t_count):
         rows.append((t, *(float(arms[k]["retention"][t]) for k in labels),
@@ -367,8 +367,8 @@ def _retention_table(arms: dict[Any, dict[str, Any]], t_count: int) -> Table:
 
 def _ltv_table(arms: dict[Any, dict[str, Any]], per_arm: dict[Any, tuple[float, float, float]],
                head: Any) -> Table:
-    cols = ("arm", "customers", "observed LTV", "extrapolated", "total", "se", "ci_low", "ci_high",
-            "repeat purchase rate", "fitted retention", "revenue per active customer")
+    cols = ("arm", "customers", "ltv_observed", "ltv_extrapolated", "ltv", "se", "ci_low", "ci_high",
+            "repeat_purchase_rate", "fitted_retention", "revenue_per_active_customer")
     rows = [(str(k), a["n"], a["observed"], a["extrapolated"], a["total"], per_arm[k][0], per_arm[k][1],
              per_arm[k][2], a["repeat"], a["q"], a["v"]) for k, a in arms.items()]
     c, t = list(arms.values())

@@ -384,15 +384,14 @@ def _diagnostics(moderate: ScenarioOutcome, loaded: LoadedResult) -> tuple[Diagn
 
 
 def _table(outs: list[ScenarioOutcome], level: float, target: float | None) -> Table:
-    pct = f"{level:.0%}"
-    cols = ("scenario", "rollout", "reach", "customers reached", "incremental value (median)",
-            "value 80% low", "value 80% high", f"value {pct} low", f"value {pct} high", "cost",
-            "profit (median)", "profit 80% low", "profit 80% high", f"profit {pct} low",
-            f"profit {pct} high", "P(loss)", "P(profit >= target)")
+    cols = ("scenario", "rollout", "reach", "customers_reached", "value_median", "value_80_low",
+            "value_80_high", "value_ci_low", "value_ci_high", "cost", "profit_median", "profit_80_low",
+            "profit_80_high", "profit_ci_low", "profit_ci_high", "prob_loss", "prob_target")
     rows = tuple((o.name, o.rollout, o.reach, o.customers_reached, o.revenue_p50, *o.revenue_80,
                   *o.revenue_ci, o.cost, o.profit_p50, *o.profit_80, *o.profit_ci, o.prob_loss,
                   o.prob_target) for o in outs)
-    title = "Rollout scenarios" + ("" if target is None else f" (target profit {target:g})")
+    title = (f"Rollout scenarios (ci: the {level:.0%} interval; 80: the 80% interval)"
+             + ("" if target is None else f"; target profit {target:g}"))
     return Table(name="scenarios", title=title, columns=cols, rows=rows)
 
 

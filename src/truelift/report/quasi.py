@@ -96,7 +96,14 @@ P_COLUMNS = {"p", "pvalue", "p-value", "p_value", "p value", "p holm", "p_holm",
 LABELS = {"ci_low": "CI low", "ci_high": "CI high", "p_value": "p", "p_value_holm": "p (Holm)",
           "p_value_bh": "p (BH)", "p_value_always_valid": "always-valid p", "se": "SE",
           "ate": "ATE", "auuc": "AUUC", "n_effective": "n effective", "h": "bandwidth",
-          "ltv": "LTV", "smd_before": "SMD before", "smd_after": "SMD after"}
+          "ltv": "LTV", "smd_before": "SMD before", "smd_after": "SMD after",
+          "ltv_observed": "LTV observed", "ltv_extrapolated": "LTV extrapolated",
+          "value_median": "incremental value (median)", "value_80_low": "value 80% low",
+          "value_80_high": "value 80% high", "value_ci_low": "value CI low",
+          "value_ci_high": "value CI high", "profit_median": "profit (median)",
+          "profit_80_low": "profit 80% low", "profit_80_high": "profit 80% high",
+          "profit_ci_low": "profit CI low", "profit_ci_high": "profit CI high", "prob_loss": "P(loss)",
+          "prob_target": "P(profit >= target)"}
 """Human labels of table columns whose plain form would not read well."""
 
 

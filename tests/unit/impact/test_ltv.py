@@ -42,16 +42,16 @@ def test_observed_window_formulae_by_hand() -> None:
     assert (head.n_treated, head.n_control) == (2, 2)
 
     ret = res.table("retention").to_frame().set_index("period")
-    assert ret["retention A"].tolist() == [1.0, 0.5, 0.0]
-    assert ret["retention B"].tolist() == [1.0, 1.0, 0.5]
-    assert ret["churn A"].tolist()[1:] == [0.5, 1.0] and ret["churn B"].tolist()[1:] == [0.0, 0.5]
-    assert math.isnan(ret["churn A"].iloc[0]) or ret["churn A"].iloc[0] is None
-    assert ret["revenue per customer B"].tolist() == [10.0, 10.0, 5.0]
+    assert ret["retention_A"].tolist() == [1.0, 0.5, 0.0]
+    assert ret["retention_B"].tolist() == [1.0, 1.0, 0.5]
+    assert ret["churn_A"].tolist()[1:] == [0.5, 1.0] and ret["churn_B"].tolist()[1:] == [0.0, 0.5]
+    assert math.isnan(ret["churn_A"].iloc[0]) or ret["churn_A"].iloc[0] is None
+    assert ret["revenue_per_customer_B"].tolist() == [10.0, 10.0, 5.0]
 
     tab = res.table("ltv").to_frame().set_index("arm")
-    assert tab.loc["A", "repeat purchase rate"] == 0.5 and tab.loc["B", "repeat purchase rate"] == 1.0
-    assert tab.loc["A", "extrapolated"] == 0.0 and tab.loc["B", "total"] == pytest.approx(s_t.mean())
-    assert tab.loc["difference", "total"] == pytest.approx(head.value)
+    assert tab.loc["A", "repeat_purchase_rate"] == 0.5 and tab.loc["B", "repeat_purchase_rate"] == 1.0
+    assert tab.loc["A", "ltv_extrapolated"] == 0.0 and tab.loc["B", "ltv"] == pytest.approx(s_t.mean())
+    assert tab.loc["difference", "ltv"] == pytest.approx(head.value)
     # three periods observed: no WARN on periods; nothing projected
     assert {d.name: d.status for d in res.diagnostics}["periods_observed"] is Status.OK
     assert any("nothing is projected" in n for n in res.notes)
@@ -64,12 +64,12 @@ def test_projection_formula_by_hand() -> None:
     res = ltv(tiny(), horizon=5, discount=0.1, **ROLES)
     tab = res.table("ltv").to_frame().set_index("arm")
     e_b = 0.5 * 10 * (0.5 / 1.1**3 + 0.25 / 1.1**4)
-    assert tab.loc["B", "extrapolated"] == pytest.approx(e_b, rel=1e-12)
-    assert tab.loc["A", "extrapolated"] == 0.0
-    assert tab.loc["B", "fitted retention"] == pytest.approx(0.5)
-    assert tab.loc["B", "revenue per active customer"] == pytest.approx(10.0)
+    assert tab.loc["B", "ltv_extrapolated"] == pytest.approx(e_b, rel=1e-12)
+    assert tab.loc["A", "ltv_extrapolated"] == 0.0
+    assert tab.loc["B", "fitted_retention"] == pytest.approx(0.5)
+    assert tab.loc["B", "revenue_per_active_customer"] == pytest.approx(10.0)
     obs_b = np.mean([10 + 10 / 1.1 + 10 / 1.21, 10 + 10 / 1.1])
-    assert tab.loc["B", "total"] == pytest.approx(obs_b + e_b)
+    assert tab.loc["B", "ltv"] == pytest.approx(obs_b + e_b)
     fig = res.figure("retention")
     assert fig.kind == "series" and fig.data["x"] == (0, 1, 2, 3, 4) and fig.data["marker"] == 3
     assert fig.data["lines"]["B"] == pytest.approx((1.0, 1.0, 0.5, 0.25, 0.125))
@@ -101,7 +101,7 @@ def test_delta_se_matches_numerical_gradient() -> None:
     grad = np.array([(g(mu + h) - g(mu - h)) / (2 * 1e-6) for h in np.eye(5) * 1e-6])
     se_num = math.sqrt(grad @ np.cov(z, rowvar=False) @ grad / len(z))
     tab = res.table("ltv").to_frame().set_index("arm")
-    assert tab.loc["treatment", "total"] == pytest.approx(g(mu), rel=1e-10)
+    assert tab.loc["treatment", "ltv"] == pytest.approx(g(mu), rel=1e-10)
     assert tab.loc["treatment", "se"] == pytest.approx(se_num, rel=1e-5)
 
 
