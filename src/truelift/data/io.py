@@ -105,9 +105,14 @@ def _read_file(path: Path, columns: list[str]) -> dict[str, pd.Series]:
         raise DataError(None, f"cannot read {path.name}: use a .csv or .parquet file")
     con = duckdb.connect()
     try:
-        # dates are read as dates only in ISO 8601 (2024-03-04); any other text (03/04/2024:
-        # March 4 or April 3?) stays text, for the method to refuse or read with a stated format
-        kw = {"date_format": "%Y-%m-%d"} if reader == "read_csv" else {}
+        # dates are read as dates only in ISO 8601 (2024-03-04), and timestamps stay text (the
+        # sniffer would guess 03/04/2024 10:00 as day/month, and read 2024-03-04 10:00 and
+        # 2024-03-04T10:00 as different types): a method reads them as ISO 8601, refuses other
+        # text (March 4 or April 3?) or reads it with a format the user states
+        kw: dict[str, Any] = ({"date_format": "%Y-%m-%d",
+                               "auto_type_candidates": ["BOOLEAN", "BIGINT", "DOUBLE", "DATE",
+                                                        "VARCHAR"]}
+                              if reader == "read_csv" else {})
         rel = getattr(con, reader)(str(path), **kw)
         check_columns(rel.columns, columns)
         quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)

@@ -149,8 +149,8 @@ def _level_of_alpha(alpha: float) -> float:
     return 1.0 - alpha
 
 
-@boundary
 @renamed(metrics="outcome", dropna="drop_missing", expected_split="split", alpha=("level", _level_of_alpha))
+@boundary
 def factorial(
     data: Any,
     *,

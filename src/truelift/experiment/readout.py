@@ -279,9 +279,9 @@ def _level_of_alpha(alpha: float) -> float:
     return 1.0 - alpha
 
 
-@boundary
 @renamed(variant="treatment", metrics="outcome", dropna="drop_missing", expected_split="split",
          alpha=("level", _level_of_alpha))
+@boundary
 def readout(
     data: Any,
     *,

@@ -268,8 +268,8 @@ class UpliftAnalysis(Analysis):
 # the entry
 
 
-@boundary
 @renamed(id="unit")
+@boundary
 def uplift(
     data: Any,
     *,

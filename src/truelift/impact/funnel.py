@@ -69,8 +69,8 @@ class _ArmFunnel:
         self.reach_var = means * (1.0 - means) / n
 
 
-@boundary
 @renamed(variant="treatment")
+@boundary
 def funnel(data: pd.DataFrame, *, treatment: str, control: Any, stages: Sequence[str],
            level: float = 0.95) -> ImpactAnalysis:
     """Locate the lift of a randomized test along a nested funnel (see the module docstring).

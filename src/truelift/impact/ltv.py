@@ -58,8 +58,8 @@ from truelift.schema.rules import EXTRAPOLATED_SHARE_WARN, MIN_PERIODS
 from truelift.vocabulary import renamed
 
 
-@boundary
 @renamed(variant="treatment", customer="unit", period="time")
+@boundary
 def ltv(data: Any, *, unit: str, time: str, revenue: str, treatment: str, control: Any,
         horizon: int, discount: float = 0.0, level: float = 0.95,
         drop_missing: bool = False, date_format: str | None = None) -> ImpactAnalysis:

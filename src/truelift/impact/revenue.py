@@ -220,8 +220,8 @@ def _compare(a: _Arm, b: _Arm, revenue: str, level: float) -> dict[str, Any]:
 # the public entry
 
 
-@boundary
 @renamed(variant="treatment")
+@boundary
 def decompose(data: pd.DataFrame, *, treatment: str, control: Any, revenue: str, orders: str,
               converted: str | None = None, level: float = 0.95, drop_missing: bool = False
               ) -> ImpactAnalysis:

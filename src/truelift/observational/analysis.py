@@ -294,8 +294,8 @@ def _agreement(estimates: Sequence[Estimate], outcome: str, estimand: str,
                       status=status, message=msg)
 
 
-@boundary
 @renamed(outcomes="outcome", id="unit")
+@boundary
 def observe(
     data: Any,
     *,

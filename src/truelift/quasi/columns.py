@@ -44,7 +44,9 @@ def read_periods(t: pd.Series, column: str, date_format: str | None = None) -> p
     ``column``."""
     if t.isna().any():
         raise DataError(column, f"{int(t.isna().sum())} rows have a missing period")
-    if pd.api.types.is_numeric_dtype(t) or pd.api.types.is_datetime64_any_dtype(t):
+    if date_format is not None and pd.api.types.is_integer_dtype(t):
+        t = t.astype(str)           # 20240304 read as a number: the stated format reads it as a date
+    elif pd.api.types.is_numeric_dtype(t) or pd.api.types.is_datetime64_any_dtype(t):
         return t
     example = next((v for v in t.tolist() if isinstance(v, str)), t.iloc[0])
     if date_format is not None:

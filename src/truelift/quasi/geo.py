@@ -52,8 +52,8 @@ FEW_REGIONS = MIN_CLUSTERS
 # analysis
 
 
-@boundary
 @renamed(region="unit")
+@boundary
 def geo(data: Any, *, unit: str, time: str, outcome: str, treatment: str, start: Any,
         method: str = "did", users: str | None = None, level: float = 0.95, seed: int = 0,
         date_format: str | None = None) -> QuasiAnalysis:
@@ -295,8 +295,8 @@ class GeoPlan(Analysis):
         return self.assignment.to_frame()
 
 
-@boundary
 @renamed(region="unit")
+@boundary
 def geo_plan(history: Any, *, unit: str, time: str, outcome: str, treated_share: float = 0.5,
              method: str = "pairs", test_periods: int = 28, pre_periods: int | None = None,
              effect: float | None = None, alpha: float = 0.05, power: float = 0.8, reps: int = 200,

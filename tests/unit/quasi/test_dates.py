@@ -84,3 +84,41 @@ def test_the_cli_refuses_an_ambiguous_date_in_its_own_words_and_takes_date_forma
     ran = CliRunner().invoke(app, [*args, "--date-format", DMY, "--json", str(out)])
     assert ran.exit_code == 0, ran.output
     assert tl.load(out).estimate().value == pytest.approx(_synth(frame, start).estimate().value, rel=1e-12)
+
+
+def test_ambiguous_timestamps_in_a_csv_are_not_guessed(tmp_path):
+    from truelift.data.io import read_columns
+
+    path = tmp_path / "t.csv"
+    path.write_text("t,s,u,y\n03/04/2024 10:00:00,2024-03-04 10:00:00,2024-03-04T10:00:00,1\n"
+                    "03/05/2024 10:00:00,2024-03-05 11:00:00,2024-03-05T11:00:00,2\n")
+    cols = read_columns(str(path), ["t", "s", "u", "y"])
+    assert cols["t"].tolist()[0] == "03/04/2024 10:00:00"      # text, for read_periods to refuse
+    from truelift.quasi.columns import read_periods
+
+    with pytest.raises(DataError, match="could be read more than one way"):
+        read_periods(cols["t"], "t")
+    iso_space, iso_t = read_periods(cols["s"], "s"), read_periods(cols["u"], "u")
+    assert iso_space.tolist() == [pd.Timestamp("2024-03-04 10:00"), pd.Timestamp("2024-03-05 11:00")]
+    assert iso_space.tolist() == iso_t.tolist()                # one type whatever the separator
+    assert read_periods(cols["t"], "t", "%m/%d/%Y %H:%M:%S").iloc[1] == pd.Timestamp("2024-03-05 10:00")
+
+
+def test_date_format_reads_dates_written_as_numbers():
+    from truelift.quasi.columns import read_periods
+
+    out = read_periods(pd.Series([20240331, 20240401]), "t", "%Y%m%d")
+    assert out.tolist() == [pd.Timestamp("2024-03-31"), pd.Timestamp("2024-04-01")]
+    assert read_periods(pd.Series([20240331, 20240401]), "t").tolist() == [20240331, 20240401]
+
+
+def test_a_renamed_keyword_warns_at_the_callers_line(panel):
+    import warnings
+
+    frame, start = panel
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tl.geo(frame, region="region", time="date", outcome="revenue", treatment="treated",
+               start=start)
+    dep = [w for w in caught if issubclass(w.category, DeprecationWarning)]
+    assert dep and all(w.filename == __file__ for w in dep), [w.filename for w in dep]
