@@ -525,17 +525,12 @@ def _metric(row: dict[str, Any]) -> str:
     return row["metric"] + (" (pp)" if row.get("binary") else "")
 
 
-def _reasons(rows: Sequence[dict[str, str]]) -> tuple[Any, ...]:
-    from truelift.report.page import Reason
-
-    return tuple(Reason(r["status"], r["label"], r["message"]) for r in rows)
-
-
 def readout_page(readout: Any, *, figures: bool = False) -> Any:
     """The :class:`~truelift.report.page.Page` of a readout: arms and the sample-ratio check, the
     lifts per metric role (effect, then evidence), the Bayesian readout, segments, funnel, the
     path over time, and (HTML) the metric definitions."""
     from truelift.report.page import Cell, Facts, Grid, Page, Prose, Section
+    from truelift.report.views import drawn, reason_rows
 
     v = readout_view(readout)
     lvl = v["level"]
@@ -683,22 +678,17 @@ def readout_page(readout: Any, *, figures: bool = False) -> Any:
                 f"{v['sequential_label'] or 'fixed horizon (one look)'}.")
     return Page(kind=readout.kind, title=title, subtitle=subtitle, status=v["status"],
                 status_label=v["status_label"], headline=v["headline"],
-                sentences=tuple(v["sentences"]), reasons=_reasons(v["reasons"]),
-                sections=tuple(sections), figures=_figures(readout) if figures else (),
+                sentences=tuple(v["sentences"]), reasons=reason_rows(v["reasons"]),
+                sections=tuple(sections), figures=drawn(readout) if figures else (),
                 notes=tuple(notes), data=(*v["data"], ("source", readout.provenance.source)),
                 provenance=tuple(v["provenance"]))
-
-
-def _figures(analysis: Any) -> tuple[Any, ...]:
-    from truelift.report.views import drawn
-
-    return drawn(analysis)
 
 
 def plan_page(plan: Any, *, figures: bool = False) -> Any:
     """The :class:`~truelift.report.page.Page` of a plan: the sample size or power and the facts
     behind it, the sequential design and its boundaries."""
     from truelift.report.page import Facts, Grid, Page, Section
+    from truelift.report.views import drawn, reason_rows
 
     v = plan_view(plan)
     r = v["row"]
@@ -739,8 +729,8 @@ def plan_page(plan: Any, *, figures: bool = False) -> Any:
     else:
         headline, sentences = v["headline"], ()
     return Page(kind=plan.kind, title=title, status=v["status"], status_label=v["status_label"],
-                headline=headline, sentences=sentences, reasons=_reasons(v["reasons"]),
-                sections=tuple(sections), figures=_figures(plan) if figures else (),
+                headline=headline, sentences=sentences, reasons=reason_rows(v["reasons"]),
+                sections=tuple(sections), figures=drawn(plan) if figures else (),
                 notes=tuple(v["notes"]), provenance=tuple(v["provenance"]))
 
 
@@ -748,6 +738,7 @@ def factorial_page(result: Any, *, figures: bool = False) -> Any:
     """The :class:`~truelift.report.page.Page` of a factorial readout: main effects and
     interactions, the cell means."""
     from truelift.report.page import Cell, Grid, Page, Prose, Section
+    from truelift.report.views import drawn, reason_rows
 
     v = factorial_view(result)
     rows = [[e["metric"], e["term"], e["contrast"], e["value"], e["ci"], e["p"], e["p_holm"],
@@ -764,6 +755,6 @@ def factorial_page(result: Any, *, figures: bool = False) -> Any:
     ]
     return Page(kind=result.kind, title=f"truelift factorial: {v['factors']}", status=v["status"],
                 status_label=v["status_label"], headline=v["headline"],
-                reasons=_reasons(v["reasons"]), sections=tuple(sections),
-                figures=_figures(result) if figures else (), data=tuple(v["data"]),
+                reasons=reason_rows(v["reasons"]), sections=tuple(sections),
+                figures=drawn(result) if figures else (), data=tuple(v["data"]),
                 provenance=tuple(v["provenance"]))

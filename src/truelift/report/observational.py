@@ -13,10 +13,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from truelift.report import format as fmt
+from truelift.report.views import STATUS_LABEL
 from truelift.schema import Diagnostic, Estimate, Status
 from truelift.schema.rules import SMD_FAIL, SMD_OK
 
-STATUS_LABEL = {Status.OK: "PASS", Status.INFO: "INFO", Status.WARN: "WARN", Status.FAIL: "FAIL"}
 TEST_LABEL = {"placebo_treatment": "placebo treatment", "random_common_cause": "random common cause"}
 _SCOPE = {"ATT": "Among the treated (ATT)", "ATE": "Across all units (ATE)",
           "ATC": "Among the untreated (ATC)"}
@@ -390,8 +390,8 @@ def page(analysis: Any, *, figures: bool = False) -> Any:
     """The :class:`~truelift.report.page.Page` of an observational analysis: naive against
     adjusted effects per outcome, overlap, the nuisance models, balance (every covariate in the
     HTML report), sensitivity, refutations and the rollout projection."""
-    from truelift.report.page import Cell, Facts, Grid, Page, Prose, Reason, Section
-    from truelift.report.views import drawn
+    from truelift.report.page import Cell, Facts, Grid, Page, Prose, Section
+    from truelift.report.views import drawn, reason_rows
 
     v = view(analysis)
     lvl = v["level"]
@@ -495,7 +495,7 @@ def page(analysis: Any, *, figures: bool = False) -> Any:
                   f"{len(v['covariates'])} covariates."),
         status=v["status"], status_label=v["status_label"], headline=v["headline"],
         sentences=tuple(v["sentences"]),
-        reasons=tuple(Reason(r["status"], r["label"], r["message"]) for r in v["reasons"]),
+        reasons=reason_rows(v["reasons"]),
         reasons_title=(f"Why: {counts['fail']} fail, {counts['warn']} warn, {counts['info']} info, "
                        f"{counts['ok']} ok"),
         sections=tuple(sections), figures=drawn(analysis) if figures else (),

@@ -36,18 +36,6 @@ def _diag(d: Diagnostic) -> dict[str, str]:
             "threshold": fmt.MISSING if d.threshold is None else fmt.short(d.threshold)}
 
 
-def all_diagnostics(analysis: Any) -> list[Diagnostic]:
-    """The analysis's diagnostics, then each estimate's own."""
-    return [*analysis.diagnostics, *(d for e in analysis.estimates for d in e.diagnostics)]
-
-
-def reasons(analysis: Any) -> list[dict[str, str]]:
-    """Every diagnostic that is not OK, failures first."""
-    order = {Status.FAIL: 0, Status.WARN: 1, Status.INFO: 2}
-    bad = [d for d in all_diagnostics(analysis) if Status(d.status) is not Status.OK]
-    return [_diag(d) for d in sorted(bad, key=lambda d: order[Status(d.status)])]
-
-
 def estimate_row(e: Estimate, outcome: str | None = None) -> dict[str, str]:
     """One estimate, formatted; its outcome is named beside the estimand when it is not ``outcome``
     (the analysis's own, e.g. a funnel step or a revenue component)."""
@@ -124,26 +112,6 @@ def table_view(t: Any) -> dict[str, Any]:
                       for c, p in zip(row, is_p, strict=True)] for row in t.rows]}
 
 
-def view(analysis: Any) -> dict[str, Any]:
-    """Everything the fronts show, as strings."""
-    v = analysis.verdict
-    return {
-        "kind": analysis.kind, "design": analysis.design, "title": analysis.title,
-        "outcome": analysis.outcome,
-        "level": fmt.level(analysis.level),
-        "status": Status(v.status).value, "status_label": STATUS_LABEL[Status(v.status)],
-        "headline": v.headline,
-        "sentences": [sentence(analysis, e) for e in analysis.estimates],
-        "identification": analysis.identification,
-        "estimates": [estimate_row(e, analysis.outcome) for e in analysis.estimates],
-        "diagnostics": [_diag(d) for d in all_diagnostics(analysis)],
-        "reasons": reasons(analysis),
-        "tables": [table_view(t) for t in analysis.tables],
-        "notes": list(analysis.notes),
-        "data": data_rows(analysis), "provenance": provenance_rows(analysis),
-    }
-
-
 # ---------------------------------------------------------------------------------------- geo plan
 def geo_plan_view(plan: Any) -> dict[str, Any]:
     """Everything the fronts show of a :class:`~truelift.quasi.geo.GeoPlan`, as strings."""
@@ -201,13 +169,10 @@ def geo_plan_page(plan: Any, *, figures: bool = False) -> Any:
 
 
 __all__ = [
-    "all_diagnostics",
     "column_label",
     "estimate_row",
     "geo_plan_page",
     "geo_plan_view",
-    "reasons",
     "sentence",
     "table_view",
-    "view",
 ]

@@ -375,8 +375,8 @@ def page(analysis: Any, *, figures: bool = False) -> Any:
     """The :class:`~truelift.report.page.Page` of an uplift analysis: per outcome the average
     effect, the targeting quality, the customer groups, segments and drivers; the targeting
     policy; the best arm per customer; every diagnostic."""
-    from truelift.report.page import Cell, Facts, Grid, Page, Prose, Reason, Section
-    from truelift.report.views import drawn
+    from truelift.report.page import Cell, Facts, Grid, Page, Prose, Section
+    from truelift.report.views import drawn, reason_rows
 
     v = view(analysis)
     several = v["several"]
@@ -485,7 +485,7 @@ def page(analysis: Any, *, figures: bool = False) -> Any:
                f"{', '.join(v['outcome_names'])}"),
         subtitle=subtitle, status=v["status"], status_label=v["status_label"], headline=v["headline"],
         sentences=tuple(v["sentences"]),
-        reasons=tuple(Reason(r["status"], r["label"], r["message"]) for r in v["reasons"]),
+        reasons=reason_rows(v["reasons"]),
         sections=tuple(sections), figures=drawn(analysis) if figures else (), notes=tuple(notes),
         data=tuple(v["data"]), provenance=tuple(v["provenance"]))
 

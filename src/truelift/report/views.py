@@ -63,6 +63,11 @@ def reason(d: Diagnostic) -> Reason:
     return Reason(s.value, STATUS_LABEL[s], d.message)
 
 
+def reason_rows(rows: list[dict[str, str]]) -> tuple[Reason, ...]:
+    """:class:`Reason` s from a kind view's reason rows (``status``, ``label``, ``message``)."""
+    return tuple(Reason(r["status"], r["label"], r["message"]) for r in rows)
+
+
 def diagnostics_of(analysis: Any) -> list[Diagnostic]:
     """The analysis's diagnostics, then each estimate's own (each once)."""
     out = list(getattr(analysis, "diagnostics", ()) or ())
@@ -179,5 +184,5 @@ def generic_page(analysis: Any, *, figures: bool = False) -> Page:
 
 
 __all__ = ["BUILDERS", "STATUS_LABEL", "counts_title", "diagnostics_of", "diagnostics_section",
-           "drawn", "facts", "generic_page", "page", "reason", "reasons", "status_of",
+           "drawn", "facts", "generic_page", "page", "reason", "reason_rows", "reasons", "status_of",
            "table_section"]
